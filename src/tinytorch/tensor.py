@@ -1,0 +1,986 @@
+"""Module 02 — the Tensor: an n-dimensional array that remembers how it was computed.
+
+A `Tensor` holds a NumPy array in `.data`. Arithmetic on tensors runs a `Function` from
+`tinytorch.ops` on the arrays and, when a gradient is wanted, links the result to that Function
+(`.grad_fn`) so `backward()` can later walk the graph (module 06).
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from . import ops
+from .autograd import engine
+from .autograd.grad_mode import flags
+from .random import Generator, rng_of
+
+# dtypes are NumPy's own dtype objects
+float16 = np.dtype("float16")
+float32 = np.dtype("float32")
+float64 = np.dtype("float64")
+int8 = np.dtype("int8")
+uint8 = np.dtype("uint8")
+int32 = np.dtype("int32")
+int64 = np.dtype("int64")
+bool_ = np.dtype("bool")
+
+_DEFAULT_FLOAT = [float32]
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}  # bool < integer < floating point
+
+Shape = tuple[int, ...]
+MinMax = namedtuple("MinMax", ["values", "indices"])
+
+
+def get_default_dtype() -> np.dtype:
+    return _DEFAULT_FLOAT[0]
+
+
+def set_default_dtype(dtype: Any) -> None:
+    _DEFAULT_FLOAT[0] = np.dtype(dtype)
+
+
+def _category(dtype: np.dtype) -> int:
+    try:
+        return _CATEGORY[dtype.kind]
+    except KeyError:
+        raise TypeError(f"tinytorch supports bool, integer and floating dtypes, not {dtype}") from None
+
+
+def result_type(a: "Tensor", b: "Tensor") -> np.dtype:
+    """The dtype of `a op b`, following PyTorch's promotion rules.
+
+    A higher category (bool < int < float) wins; within one category the wider type wins, except
+    that a 0-d tensor does not widen a tensor with dimensions (`x_f32 * tensor(2.0, f64)` is f32).
+    """
+    # BEGIN SOLUTION 02
+    da, db = a.data.dtype, b.data.dtype
+    if da == db:
+        return da
+    ca, cb = _category(da), _category(db)
+    if ca != cb:
+        return da if ca > cb else db
+    if (a.data.ndim == 0) != (b.data.ndim == 0):
+        return db if a.data.ndim == 0 else da
+    return np.promote_types(da, db)
+    # END SOLUTION
+
+
+def _scalar_dtype(value: bool | int | float) -> np.dtype:
+    if isinstance(value, (bool, np.bool_)):
+        return bool_
+    if isinstance(value, (int, np.integer)):
+        return int64
+    if isinstance(value, (float, np.floating)):
+        return _DEFAULT_FLOAT[0]
+    raise TypeError(f"expected a Tensor or a Python number, got {type(value).__name__}")
+
+
+class Tensor:
+    """An n-dimensional array with automatic differentiation."""
+
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "__weakref__", "__dict__")
+    __array_ufunc__ = None  # make `np.float32(2) * t` call Tensor.__rmul__ instead of NumPy
+
+    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
+        self.data = _to_array(data, dtype)
+        self.grad: Tensor | None = None
+        self.grad_fn: ops.Function | None = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _from_array(cls, array: np.ndarray) -> "Tensor":
+        """Wrap an array without copying or converting it."""
+        t = object.__new__(cls)
+        t.data, t.grad, t.grad_fn, t.requires_grad = array, None, None, False
+        return t
+
+    # ------------------------------------------------------------------ properties
+
+    @property
+    def shape(self) -> Shape:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def T(self) -> "Tensor":
+        return self.permute(*reversed(range(self.ndim)))
+
+    @property
+    def mT(self) -> "Tensor":
+        return self.transpose(-2, -1)
+
+    def size(self, dim: int | None = None) -> Shape | int:
+        return self.shape if dim is None else self.shape[dim]
+
+    def dim(self) -> int:
+        return self.ndim
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    def nbytes(self) -> int:
+        return int(self.data.nbytes)
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    # ------------------------------------------------------------------ conversion
+
+    def item(self) -> bool | int | float:
+        if self.data.size != 1:
+            raise ValueError(f"item: only one-element tensors convert to a Python number, got shape {self.shape}")
+        return self.data.reshape(()).item()
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def numpy(self) -> np.ndarray:
+        if self.requires_grad:
+            raise RuntimeError("numpy: call .detach().numpy() on a tensor that requires grad")
+        return self.data
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def detach(self) -> "Tensor":
+        """The same data, cut from the graph (no copy)."""
+        return Tensor._from_array(self.data)
+
+    def clone(self) -> "Tensor":
+        return _apply(ops.Reshape, self, shape=self.shape) if self.requires_grad else Tensor._from_array(self.data.copy())
+
+    def to(self, dtype: Any = None, *args: Any, **kwargs: Any) -> "Tensor":
+        """Convert the dtype (device arguments like "cpu" are accepted and ignored)."""
+        if dtype is None or isinstance(dtype, str) and dtype in ("cpu",):
+            return self
+        return self.astype(dtype)
+
+    def astype(self, dtype: Any) -> "Tensor":
+        dtype = np.dtype(dtype)
+        if dtype == self.dtype:
+            return self
+        return _apply(Cast, self, dtype=dtype)
+
+    def float(self) -> "Tensor":
+        return self.astype(float32)
+
+    def double(self) -> "Tensor":
+        return self.astype(float64)
+
+    def long(self) -> "Tensor":
+        return self.astype(int64)
+
+    def bool(self) -> "Tensor":
+        return self.astype(bool_)
+
+    def cpu(self) -> "Tensor":
+        return self
+
+    def contiguous(self) -> "Tensor":
+        return self
+
+    # ------------------------------------------------------------------ autograd
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        if requires_grad and self.dtype.kind != "f":
+            raise RuntimeError(f"requires_grad_: only floating point tensors can require gradients, not {self.dtype}")
+        if not requires_grad and self.grad_fn is not None:
+            raise RuntimeError("requires_grad_: cannot turn off gradients of a non-leaf tensor; use .detach()")
+        self.requires_grad = requires_grad
+        return self
+
+    def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into `.grad` of every leaf that requires a gradient."""
+        if not self.requires_grad:
+            raise RuntimeError("backward: this tensor does not require grad and has no grad_fn")
+        engine.run_backward(self, self._seed_gradient(gradient, "backward"), retain_graph)
+
+    def _seed_gradient(self, gradient: Any, op: str) -> np.ndarray:
+        if gradient is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"{op}: a gradient can be created implicitly only for a scalar output, but this "
+                    f"tensor has shape {self.shape}; pass gradient= (d loss / d output) of that shape"
+                )
+            return np.ones(self.shape, dtype=self.dtype)
+        seed = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient, dtype=self.dtype)
+        if seed.shape != self.shape:
+            raise RuntimeError(f"{op}: gradient has shape {seed.shape} but the output has shape {self.shape}")
+        return seed
+
+    def _accumulate_grad(self, grad: np.ndarray) -> None:
+        """Add a gradient into `.grad` (called by the engine for leaves)."""
+        if grad.dtype != self.dtype or grad.base is not None or not grad.flags.writeable or not engine.claim(grad):
+            grad = np.array(grad, dtype=self.dtype)
+        if self.grad is None:
+            self.grad = Tensor._from_array(grad)
+        else:
+            self.grad.data = self.grad.data + grad
+
+    # ------------------------------------------------------------------ arithmetic
+
+    def __add__(self, other: Any) -> "Tensor":
+        return _apply(ops.Add, *_pair(self, other))
+
+    def __radd__(self, other: Any) -> "Tensor":
+        return _apply(ops.Add, *_pair(other, self))
+
+    def __sub__(self, other: Any) -> "Tensor":
+        return _apply(ops.Sub, *_pair(self, other))
+
+    def __rsub__(self, other: Any) -> "Tensor":
+        return _apply(ops.Sub, *_pair(other, self))
+
+    def __mul__(self, other: Any) -> "Tensor":
+        return _apply(ops.Mul, *_pair(self, other))
+
+    def __rmul__(self, other: Any) -> "Tensor":
+        return _apply(ops.Mul, *_pair(other, self))
+
+    def __truediv__(self, other: Any) -> "Tensor":
+        return _apply(ops.Div, *_pair(self, other, true_division=True))
+
+    def __rtruediv__(self, other: Any) -> "Tensor":
+        return _apply(ops.Div, *_pair(other, self, true_division=True))
+
+    def __floordiv__(self, other: Any) -> "Tensor":
+        a, b = _pair(self, other)
+        return Tensor._from_array(np.floor_divide(a.data, b.data))
+
+    def __mod__(self, other: Any) -> "Tensor":
+        a, b = _pair(self, other)
+        return Tensor._from_array(np.remainder(a.data, b.data))
+
+    def __pow__(self, exponent: Any) -> "Tensor":
+        return _apply(ops.Pow, *_pair(self, exponent))
+
+    def __rpow__(self, base: Any) -> "Tensor":
+        return _apply(ops.Pow, *_pair(base, self))
+
+    def __neg__(self) -> "Tensor":
+        return _apply(ops.Neg, self)
+
+    def __pos__(self) -> "Tensor":
+        return self
+
+    def __matmul__(self, other: Any) -> "Tensor":
+        return matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> "Tensor":
+        return matmul(_as_tensor(other), self)
+
+    def __iadd__(self, other: Any) -> "Tensor":
+        return self._in_place(Tensor.__add__, np.add, other)
+
+    def __isub__(self, other: Any) -> "Tensor":
+        return self._in_place(Tensor.__sub__, np.subtract, other)
+
+    def __imul__(self, other: Any) -> "Tensor":
+        return self._in_place(Tensor.__mul__, np.multiply, other)
+
+    def __itruediv__(self, other: Any) -> "Tensor":
+        return self._in_place(Tensor.__truediv__, np.true_divide, other)
+
+    def _in_place(self, op: Any, ufunc: np.ufunc, other: Any) -> "Tensor":
+        """`self op= other`: modify self, keeping the graph correct if gradients are recorded."""
+        other_requires = isinstance(other, Tensor) and other.requires_grad
+        if not (flags.grad_enabled and (self.requires_grad or other_requires)):
+            other_data = other.data if isinstance(other, Tensor) else other
+            try:
+                ufunc(self.data, other_data, out=self.data, casting="same_kind")
+            except (TypeError, np._core._exceptions._UFuncOutputCastingError) as error:
+                raise RuntimeError(f"in-place {ufunc.__name__}: result of {self.dtype} and "
+                                   f"{np.result_type(other_data)} cannot be stored in {self.dtype}") from error
+            except ValueError as error:
+                raise RuntimeError(f"in-place {ufunc.__name__}: shape {np.shape(other_data)} does not "
+                                   f"broadcast to the tensor's shape {self.shape}") from error
+            return self
+        if self.is_leaf and self.requires_grad:
+            raise RuntimeError(
+                f"in-place {ufunc.__name__}: a leaf tensor that requires grad cannot be modified in place "
+                "(wrap the update in `with tinytorch.no_grad():`)"
+            )
+        previous = Tensor._from_array(self.data)  # the old node, so the graph has no cycle
+        previous.grad_fn, previous.requires_grad = self.grad_fn, self.requires_grad
+        result = op(previous, other)
+        if result.shape != self.shape:
+            raise RuntimeError(f"in-place {ufunc.__name__}: result shape {result.shape} differs from {self.shape}")
+        self.data, self.grad_fn, self.requires_grad = result.data.astype(self.dtype, copy=False), result.grad_fn, True
+        return self
+
+    # ------------------------------------------------------------------ comparisons (no gradient)
+
+    def _compare(self, other: Any, ufunc: np.ufunc) -> "Tensor":
+        a, b = _pair(self, other)
+        return Tensor._from_array(_broadcast_op(ufunc, a.data, b.data, ufunc.__name__))
+
+    def __eq__(self, other: Any) -> "Tensor":  # type: ignore[override]
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other: Any) -> "Tensor":  # type: ignore[override]
+        return self._compare(other, np.not_equal)
+
+    def __lt__(self, other: Any) -> "Tensor":
+        return self._compare(other, np.less)
+
+    def __le__(self, other: Any) -> "Tensor":
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other: Any) -> "Tensor":
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other: Any) -> "Tensor":
+        return self._compare(other, np.greater_equal)
+
+    def __and__(self, other: Any) -> "Tensor":
+        return self._compare(other, np.logical_and if self.dtype == bool_ else np.bitwise_and)
+
+    def __or__(self, other: Any) -> "Tensor":
+        return self._compare(other, np.logical_or if self.dtype == bool_ else np.bitwise_or)
+
+    def __invert__(self) -> "Tensor":
+        return Tensor._from_array(~self.data)
+
+    __hash__ = object.__hash__
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(f"bool: the truth value of a tensor with shape {self.shape} is ambiguous")
+        return bool(self.data)
+
+    def eq(self, other: Any) -> "Tensor":
+        return self == other
+
+    def equal(self, other: "Tensor") -> bool:
+        return self.shape == other.shape and bool(np.array_equal(self.data, other.data))
+
+    def allclose(self, other: "Tensor", rtol: float = 1e-5, atol: float = 1e-8) -> bool:
+        return bool(np.allclose(self.data, _as_tensor(other).data, rtol=rtol, atol=atol))
+
+    # ------------------------------------------------------------------ element-wise functions
+
+    def exp(self) -> "Tensor":
+        return _apply(ops.Exp, self)
+
+    def log(self) -> "Tensor":
+        return _apply(ops.Log, self)
+
+    def sqrt(self) -> "Tensor":
+        return _apply(ops.Sqrt, self)
+
+    def rsqrt(self) -> "Tensor":
+        return 1 / self.sqrt()
+
+    def abs(self) -> "Tensor":
+        return _apply(ops.Abs, self)
+
+    def sin(self) -> "Tensor":
+        return _apply(ops.Sin, self)
+
+    def cos(self) -> "Tensor":
+        return _apply(ops.Cos, self)
+
+    def tanh(self) -> "Tensor":
+        return _apply(ops.Tanh, self)
+
+    def sigmoid(self) -> "Tensor":
+        return _apply(ops.Sigmoid, self)
+
+    def relu(self) -> "Tensor":
+        return _apply(ops.ReLU, self)
+
+    def pow(self, exponent: Any) -> "Tensor":
+        return self**exponent
+
+    def square(self) -> "Tensor":
+        return self * self
+
+    def sign(self) -> "Tensor":
+        return Tensor._from_array(np.sign(self.data))
+
+    def clamp(self, min: float | None = None, max: float | None = None) -> "Tensor":
+        if min is None and max is None:
+            raise ValueError("clamp: give at least one of min and max")
+        return _apply(ops.Clamp, self, low=min, high=max)
+
+    clip = clamp
+
+    def maximum(self, other: Any) -> "Tensor":
+        return maximum(self, other)
+
+    def minimum(self, other: Any) -> "Tensor":
+        return minimum(self, other)
+
+    def softmax(self, dim: int = -1) -> "Tensor":
+        return _apply(ops.Softmax, self, dim=dim)
+
+    def log_softmax(self, dim: int = -1) -> "Tensor":
+        return _apply(ops.LogSoftmax, self, dim=dim)
+
+    def masked_fill(self, mask: "Tensor", value: float) -> "Tensor":
+        return where(mask, tensor(value, dtype=self.dtype), self)
+
+    # ------------------------------------------------------------------ reductions
+
+    def sum(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> "Tensor":
+        return _apply(ops.Sum, self, dim=_check_dims(self, dim, "sum"), keepdim=keepdim)
+
+    def mean(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> "Tensor":
+        if self.dtype.kind != "f":
+            raise RuntimeError(f"mean: input dtype should be floating point, got {self.dtype}")
+        return _apply(ops.Mean, self, dim=_check_dims(self, dim, "mean"), keepdim=keepdim)
+
+    def var(self, dim: int | Sequence[int] | None = None, correction: int = 1, keepdim: bool = False,
+            unbiased: bool | None = None) -> "Tensor":
+        """Variance; `correction=1` divides by n - 1 (Bessel), like PyTorch."""
+        if unbiased is not None:
+            correction = int(unbiased)
+        dims = _check_dims(self, dim, "var")
+        count = self.numel() // max(1, _reduced_size(self.shape, dims))
+        centered = self - self.mean(dim=dims, keepdim=True)
+        return (centered * centered).sum(dim=dims, keepdim=keepdim) / max(count - correction, 0)
+
+    def std(self, dim: int | Sequence[int] | None = None, correction: int = 1, keepdim: bool = False,
+            unbiased: bool | None = None) -> "Tensor":
+        return self.var(dim, correction, keepdim, unbiased).sqrt()
+
+    def prod(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
+        return _apply(ops.Prod, self, dim=_check_dims(self, dim, "prod"), keepdim=keepdim)
+
+    def logsumexp(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> "Tensor":
+        return _apply(ops.LogSumExp, self, dim=_check_dims(self, dim, "logsumexp"), keepdim=keepdim)
+
+    def max(self, dim: int | None = None, keepdim: bool = False) -> "Tensor | MinMax":
+        """The largest value; with `dim`, a (values, indices) pair like PyTorch."""
+        if isinstance(dim, Tensor):
+            return maximum(self, dim)
+        values = _apply(ops.Max, self, dim=_check_dims(self, dim, "max"), keepdim=keepdim)
+        if dim is None:
+            return values
+        return MinMax(values, self.argmax(dim, keepdim))
+
+    def min(self, dim: int | None = None, keepdim: bool = False) -> "Tensor | MinMax":
+        if isinstance(dim, Tensor):
+            return minimum(self, dim)
+        values = -(-self).max(dim, keepdim) if dim is None else -(-self).max(dim, keepdim).values
+        if dim is None:
+            return values
+        return MinMax(values, self.argmin(dim, keepdim))
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
+        return _arg_reduce(np.argmax, self, dim, keepdim)
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
+        return _arg_reduce(np.argmin, self, dim, keepdim)
+
+    def all(self) -> "Tensor":
+        return Tensor._from_array(np.array(self.data.all()))
+
+    def any(self) -> "Tensor":
+        return Tensor._from_array(np.array(self.data.any()))
+
+    # ------------------------------------------------------------------ shape
+
+    def reshape(self, *shape: int | Sequence[int]) -> "Tensor":
+        shape = _infer_shape(self, _shape_arg(shape))
+        if shape == self.shape:
+            return self
+        return _apply(ops.Reshape, self, shape=shape)
+
+    view = reshape
+
+    def view_as(self, other: "Tensor") -> "Tensor":
+        return self.reshape(other.shape)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
+        if self.ndim == 0:
+            return self.reshape(1)
+        start, end = start_dim % self.ndim, end_dim % self.ndim
+        return self.reshape(self.shape[:start] + (-1,) + self.shape[end + 1:])
+
+    def permute(self, *dims: int | Sequence[int]) -> "Tensor":
+        dims = _shape_arg(dims)
+        if sorted(d % max(self.ndim, 1) for d in dims) != list(range(self.ndim)):
+            raise ValueError(f"permute: {dims} is not a permutation of the {self.ndim} dims of shape {self.shape}")
+        return _apply(ops.Permute, self, dims=tuple(d % self.ndim for d in dims))
+
+    def transpose(self, dim0: int, dim1: int) -> "Tensor":
+        if self.ndim < 2:
+            return self
+        order = list(range(self.ndim))
+        order[dim0], order[dim1] = order[dim1], order[dim0]
+        return self.permute(*order)
+
+    def t(self) -> "Tensor":
+        return self.transpose(0, 1)
+
+    def squeeze(self, dim: int | None = None) -> "Tensor":
+        if dim is None:
+            return self.reshape(tuple(n for n in self.shape if n != 1))
+        dim = _check_dims(self, dim, "squeeze")
+        if self.ndim == 0 or self.shape[dim] != 1:
+            return self
+        return self.reshape(self.shape[:dim] + self.shape[dim + 1:])
+
+    def unsqueeze(self, dim: int) -> "Tensor":
+        if not -self.ndim - 1 <= dim <= self.ndim:
+            raise IndexError(f"unsqueeze: dim {dim} out of range for a tensor with {self.ndim} dims")
+        dim %= self.ndim + 1
+        return self.reshape(self.shape[:dim] + (1,) + self.shape[dim:])
+
+    def expand(self, *shape: int | Sequence[int]) -> "Tensor":
+        shape = _shape_arg(shape)
+        shape = tuple(old if new == -1 else new for new, old in
+                      zip(shape, (None,) * (len(shape) - self.ndim) + self.shape))
+        try:
+            np.broadcast_shapes(self.shape, shape)
+        except ValueError:
+            raise ValueError(f"expand: shape {self.shape} cannot be expanded to {shape}") from None
+        return _apply(ops.Expand, self, shape=shape)
+
+    def expand_as(self, other: "Tensor") -> "Tensor":
+        return self.expand(other.shape)
+
+    def repeat(self, *repeats: int | Sequence[int]) -> "Tensor":
+        repeats = _shape_arg(repeats)
+        if len(repeats) < self.ndim:
+            raise ValueError(f"repeat: {len(repeats)} repeats given for a tensor with {self.ndim} dims")
+        return _apply(ops.Repeat, self, repeats=repeats)
+
+    def split(self, split_size: int | Sequence[int], dim: int = 0) -> tuple["Tensor", ...]:
+        return split(self, split_size, dim)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple["Tensor", ...]:
+        return chunk(self, chunks, dim)
+
+    # ------------------------------------------------------------------ indexing
+
+    def __getitem__(self, index: Any) -> "Tensor":
+        return _apply(ops.GetItem, self, index=_index_arg(index))
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        index = _index_arg(index)
+        value_t = value if isinstance(value, Tensor) else Tensor._from_array(np.asarray(value, dtype=self.dtype))
+        if not (flags.grad_enabled and (self.requires_grad or value_t.requires_grad)):
+            self.data[index] = value_t.data
+            return
+        if self.is_leaf and self.requires_grad:
+            raise RuntimeError("setitem: a leaf tensor that requires grad cannot be modified in place")
+        previous = Tensor._from_array(self.data)
+        previous.grad_fn, previous.requires_grad = self.grad_fn, self.requires_grad
+        result = _apply(ops.SetItem, previous, value_t.astype(self.dtype), index=index)
+        self.data, self.grad_fn, self.requires_grad = result.data, result.grad_fn, True
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+    # ------------------------------------------------------------------ printing
+
+    def __repr__(self) -> str:
+        body = _format_array(self.data)
+        extras = []
+        if self.dtype not in (float32, int64, bool_) or self.data.size == 0:
+            extras.append(f"dtype=tinytorch.{self.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{self.grad_fn.name}Backward>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + ", ".join([body] + extras) + ")"
+
+    def __format__(self, spec: str) -> str:
+        return format(self.item(), spec) if self.data.size == 1 and spec else repr(self)
+
+
+class Cast(ops.Function):
+    """out = a converted to another dtype;  the gradient is converted back."""
+
+    def forward(self, a: np.ndarray, dtype: np.dtype) -> np.ndarray:
+        self.dtype = a.dtype
+        return a.astype(dtype)
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
+        return (grad.astype(self.dtype),)
+
+
+# ---------------------------------------------------------------------------------------------
+# Recording the graph
+# ---------------------------------------------------------------------------------------------
+
+
+def _apply(function: type[ops.Function], *inputs: Tensor, **options: Any) -> Tensor:
+    """Run `function` on the inputs' arrays; link the result to it when a gradient is wanted."""
+    node = function()
+    out = node.forward(*[t.data for t in inputs], **options)
+    result = Tensor._from_array(out)
+    if flags.grad_enabled and any(t.requires_grad for t in inputs):
+        node.inputs = tuple(t if t.requires_grad else None for t in inputs)
+        result.grad_fn, result.requires_grad = node, out.dtype.kind == "f"
+    if flags.anomaly:
+        engine._check_finite(np.asarray(out), f"the forward of {node.name}")
+    return result
+
+
+def _as_tensor(value: Any, dtype: np.dtype | None = None) -> Tensor:
+    if isinstance(value, Tensor):
+        return value
+    return Tensor._from_array(np.asarray(value, dtype=dtype))
+
+
+def _pair(a: Any, b: Any, true_division: bool = False) -> tuple[Tensor, Tensor]:
+    """Both operands as tensors of the promoted dtype, with a clear error if shapes do not broadcast."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        dtype = a.data.dtype if a.data.dtype == b.data.dtype else result_type(a, b)
+        if a.data.ndim and b.data.ndim and a.data.shape != b.data.shape:
+            _check_broadcast(a.shape, b.shape)
+    else:
+        t, scalar = (a, b) if isinstance(a, Tensor) else (b, a)
+        if not isinstance(scalar, (int, float, bool, np.number, np.bool_)):
+            scalar = _as_tensor(scalar)
+            return _pair(a if isinstance(a, Tensor) else scalar, b if isinstance(b, Tensor) else scalar, true_division)
+        scalar_dtype = _scalar_dtype(scalar)
+        dtype = t.dtype if _category(scalar_dtype) <= _category(t.dtype) else scalar_dtype
+        wrapped = Tensor._from_array(np.asarray(scalar, dtype=dtype))
+        a, b = (t, wrapped) if a is t else (wrapped, t)
+    if true_division and dtype.kind != "f":
+        dtype = _DEFAULT_FLOAT[0]
+    return _cast(a, dtype), _cast(b, dtype)
+
+
+def _cast(t: Tensor, dtype: np.dtype) -> Tensor:
+    return t if t.data.dtype == dtype else t.astype(dtype)
+
+
+def _check_broadcast(a: Shape, b: Shape, op: str = "broadcast") -> None:
+    try:
+        np.broadcast_shapes(a, b)
+    except ValueError:
+        raise ValueError(
+            f"{op}: shapes {a} and {b} cannot be broadcast together (sizes must match or be 1, "
+            "aligned from the last dimension)"
+        ) from None
+
+
+def _broadcast_op(ufunc: np.ufunc, a: np.ndarray, b: np.ndarray, name: str) -> np.ndarray:
+    try:
+        return ufunc(a, b)
+    except ValueError:
+        _check_broadcast(a.shape, b.shape, name)
+        raise
+
+
+def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
+    """Turn Python data or an array into an ndarray, inferring dtypes like `torch.tensor`."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        return np.array(data, dtype=np.dtype(dtype))
+    array = np.array(data)
+    if array.dtype.kind == "f" and not isinstance(data, np.ndarray) and not isinstance(data, np.floating):
+        return array.astype(_DEFAULT_FLOAT[0])  # Python floats become the default float dtype
+    if array.dtype.kind in "iu" and not isinstance(data, (np.ndarray, np.integer)):
+        return array.astype(int64)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} of dtype {array.dtype}")
+    return array
+
+
+def _shape_arg(shape: tuple) -> tuple[int, ...]:
+    """Accept both f(2, 3) and f((2, 3))."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(int(n) for n in shape)
+
+
+def _infer_shape(t: Tensor, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """Replace one -1 with the size that keeps the number of elements, or explain why not."""
+    # BEGIN SOLUTION 02
+    if shape.count(-1) > 1:
+        raise ValueError(f"reshape: only one dimension can be -1, got {shape}")
+    known = int(np.prod([n for n in shape if n != -1]))
+    if -1 in shape:
+        if known == 0 or t.numel() % known:
+            raise ValueError(f"reshape: shape {shape} is invalid for a tensor of shape {t.shape} ({t.numel()} elements)")
+        shape = tuple(t.numel() // known if n == -1 else n for n in shape)
+    elif known != t.numel():
+        raise ValueError(f"reshape: shape {shape} is invalid for a tensor of shape {t.shape} ({t.numel()} elements)")
+    return shape
+    # END SOLUTION
+
+
+def _check_dims(t: Tensor, dim: int | Sequence[int] | None, op: str) -> int | tuple[int, ...] | None:
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    ndim = max(t.ndim, 1)
+    for d in dims:
+        if not -ndim <= d < ndim:
+            raise IndexError(f"{op}: dim {d} is out of range for a tensor of shape {t.shape}")
+    dims = tuple(int(d) % ndim for d in dims)
+    return dims[0] if isinstance(dim, (int, np.integer)) else dims
+
+
+def _reduced_size(shape: Shape, dims: int | tuple[int, ...] | None) -> int:
+    if dims is None:
+        return 1
+    dims = (dims,) if isinstance(dims, int) else dims
+    return int(np.prod([n for i, n in enumerate(shape) if i not in dims]))
+
+
+def _arg_reduce(function: Any, t: Tensor, dim: int | None, keepdim: bool) -> Tensor:
+    if dim is None:
+        return Tensor._from_array(np.asarray(function(t.data), dtype=int64))
+    dim = _check_dims(t, dim, function.__name__)
+    return Tensor._from_array(function(t.data, axis=dim, keepdims=keepdim).astype(int64))
+
+
+def _index_arg(index: Any) -> Any:
+    """Tensors inside an index become arrays (int64 positions or a bool mask)."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+def _format_array(array: np.ndarray) -> str:
+    floating = array.dtype.kind == "f"
+    whole = floating and array.size and np.all(np.isfinite(array)) and np.all(array == np.round(array))
+    return np.array2string(
+        array,
+        separator=", ",
+        prefix="tensor(",
+        precision=4,
+        floatmode="fixed" if floating and not whole else "maxprec",
+        threshold=1000,
+        edgeitems=3,
+        max_line_width=88,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Functions over tensors (torch.*)
+# ---------------------------------------------------------------------------------------------
+
+
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of `data` (a number, nested lists, an ndarray or a Tensor)."""
+    return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with `array` (no copy, same dtype)."""
+    return Tensor._from_array(array)
+
+
+def _filled(shape: tuple, value: Any, dtype: Any, requires_grad: bool) -> Tensor:
+    dtype = np.dtype(dtype) if dtype is not None else _scalar_dtype(value)
+    return Tensor(np.full(_shape_arg(shape), value, dtype=dtype), requires_grad=requires_grad)
+
+
+def zeros(*size: int | Sequence[int], dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _filled(size, 0.0, dtype, requires_grad)
+
+
+def ones(*size: int | Sequence[int], dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _filled(size, 1.0, dtype, requires_grad)
+
+
+def empty(*size: int | Sequence[int], dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
+
+
+def full(size: Sequence[int], fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _filled((tuple(size),), fill_value, dtype, requires_grad)
+
+
+def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return zeros(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return ones(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def full_like(t: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return full(t.shape, fill_value, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise ValueError("arange: step must be non-zero")
+    if dtype is None:
+        dtype = int64 if all(isinstance(v, (int, np.integer)) for v in (start, end, step)) else _DEFAULT_FLOAT[0]
+    return Tensor(np.arange(start, end, step).astype(dtype), requires_grad=requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.linspace(start, end, steps), dtype=dtype or _DEFAULT_FLOAT[0], requires_grad=requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.eye(n, m), dtype=dtype or _DEFAULT_FLOAT[0], requires_grad=requires_grad)
+
+
+def randn(*size: int | Sequence[int], dtype: Any = None, generator: Generator | None = None,
+          requires_grad: bool = False) -> Tensor:
+    """Samples from the standard normal distribution."""
+    array = rng_of(generator).standard_normal(_shape_arg(size), dtype=np.dtype(dtype or _DEFAULT_FLOAT[0]))
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def rand(*size: int | Sequence[int], dtype: Any = None, generator: Generator | None = None,
+         requires_grad: bool = False) -> Tensor:
+    """Samples from the uniform distribution on [0, 1)."""
+    array = rng_of(generator).random(_shape_arg(size), dtype=np.dtype(dtype or _DEFAULT_FLOAT[0]))
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def randint(low: int, high: int | None = None, size: Sequence[int] = (), dtype: Any = None,
+            generator: Generator | None = None) -> Tensor:
+    """Integers drawn uniformly from [low, high)."""
+    if high is None:
+        low, high = 0, low
+    return Tensor(rng_of(generator).integers(low, high, size=tuple(size)), dtype=dtype or int64)
+
+
+def randperm(n: int, generator: Generator | None = None) -> Tensor:
+    return Tensor._from_array(rng_of(generator).permutation(n).astype(int64))
+
+
+def randn_like(t: Tensor, generator: Generator | None = None) -> Tensor:
+    return randn(t.shape, dtype=t.dtype, generator=generator)
+
+
+def rand_like(t: Tensor, generator: Generator | None = None) -> Tensor:
+    return rand(t.shape, dtype=t.dtype, generator=generator)
+
+
+def matmul(a: Tensor, b: Tensor) -> Tensor:
+    """Matrix product with PyTorch's rules: 1-D vectors, 2-D matrices, batched and broadcast batches."""
+    a, b = _as_tensor(a), _as_tensor(b)
+    # BEGIN SOLUTION 02
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: both arguments need at least 1 dimension, got shapes {a.shape} and {b.shape}")
+    inner_a = a.shape[-1]
+    inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if inner_a != inner_b:
+        raise ValueError(
+            f"matmul: shapes {a.shape} and {b.shape} are not aligned: the last dim of the first "
+            f"({inner_a}) must equal the {'only' if b.ndim == 1 else 'second-to-last'} dim of the second ({inner_b})"
+        )
+    if a.ndim > 2 and b.ndim > 2:
+        _check_broadcast(a.shape[:-2], b.shape[:-2], "matmul (batch dimensions)")
+    a, b = _pair(a, b)
+    return _apply(ops.MatMul, a, b)
+    # END SOLUTION
+
+
+def where(condition: Tensor, a: Any, b: Any) -> Tensor:
+    """Element-wise choice: `a` where `condition` is true, else `b`."""
+    a, b = _pair(a, b) if isinstance(a, Tensor) or isinstance(b, Tensor) else _pair(_as_tensor(a), b)
+    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    return _apply(ops.Where, a, b, condition=cond.astype(bool))
+
+
+def maximum(a: Tensor, b: Any) -> Tensor:
+    return _apply(ops.Maximum, *_pair(a, b))
+
+
+def minimum(a: Tensor, b: Any) -> Tensor:
+    return _apply(ops.Minimum, *_pair(a, b))
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join tensors along an existing dimension."""
+    tensors = [_as_tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("cat: expected a non-empty list of tensors")
+    first = tensors[0]
+    dim = _check_dims(first, dim, "cat")
+    for i, t in enumerate(tensors[1:], start=1):
+        if t.ndim != first.ndim or any(p != q for k, (p, q) in enumerate(zip(t.shape, first.shape)) if k != dim):
+            raise ValueError(
+                f"cat: tensor {i} has shape {t.shape} but tensor 0 has {first.shape}; all sizes must match "
+                f"except in dimension {dim}"
+            )
+    dtype = first.dtype
+    for t in tensors[1:]:
+        dtype = result_type(Tensor._from_array(np.empty(0, dtype)), t)
+    return _apply(ops.Cat, *[_cast(t, dtype) for t in tensors], dim=dim)
+
+
+concatenate = cat
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join tensors of equal shape along a new dimension."""
+    tensors = [_as_tensor(t) for t in tensors]
+    shapes = {t.shape for t in tensors}
+    if len(shapes) > 1:
+        raise ValueError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")
+    return cat([t.unsqueeze(dim) for t in tensors], dim=dim)
+
+
+def split(t: Tensor, split_size: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
+    """Pieces of `split_size` along `dim` (the last may be smaller), or the given sizes."""
+    dim = _check_dims(t, dim, "split")
+    length = t.shape[dim]
+    if isinstance(split_size, int):
+        sizes = [min(split_size, length - start) for start in range(0, length, split_size)]
+    else:
+        sizes = list(split_size)
+        if sum(sizes) != length:
+            raise ValueError(f"split: sizes {sizes} sum to {sum(sizes)}, but dim {dim} has size {length}")
+    pieces, start = [], 0
+    for size in sizes:
+        index = (slice(None),) * dim + (slice(start, start + size),)
+        pieces.append(t[index])
+        start += size
+    return tuple(pieces)
+
+
+def chunk(t: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    length = t.shape[_check_dims(t, dim, "chunk")]
+    return split(t, max(1, -(-length // chunks)), dim)
+
+
+def is_tensor(value: Any) -> bool:
+    return isinstance(value, Tensor)
+
+
+def numel(t: Tensor) -> int:
+    return t.numel()
+
+
+def allclose(a: Tensor, b: Tensor, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
+    return _as_tensor(a).allclose(b, rtol, atol)
+
+
+def pad_array(t: Tensor, pad: Iterable[tuple[int, int]], value: float = 0.0) -> Tensor:
+    """Pad every axis by (before, after) with `value` (differentiable)."""
+    return _apply(ops.Pad, t, pad=tuple(tuple(p) for p in pad), value=value)
