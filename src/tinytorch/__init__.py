@@ -7,6 +7,7 @@ from typing import Any
 from . import autograd, backend, ops
 from .autograd import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .random import Generator, manual_seed
+from .serialization import CheckpointError, load, save
 from .system import system_report
 from .tensor import (
     Tensor,
