@@ -38,3 +38,169 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if b.ndim == 1:
         out = out[..., 0]
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Convolution and pooling (module 09), one output position at a time
+#
+# Shapes follow PyTorch: x (N, C, H, W), weights (O, C / groups, kh, kw), out (N, O, Ho, Wo).
+# `stride` and `dilation` are (rows, columns); conv padding is ((top, bottom), (left, right)) and
+# pool padding (rows, columns) on both sides. Output size per axis:
+#     out = (size + pad_before + pad_after - dilation * (k - 1) - 1) // stride + 1
+# ---------------------------------------------------------------------------------------------
+
+
+def pad2d(x: np.ndarray, padding: tuple[tuple[int, int], tuple[int, int]], value: float = 0.0) -> np.ndarray:
+    """Surround the last two axes of (N, C, H, W) with `value`: ((top, bottom), (left, right))."""
+    (top, bottom), (left, right) = padding
+    n, c, h, w = x.shape
+    padded = np.full((n, c, h + top + bottom, w + left + right), value, dtype=x.dtype)
+    padded[:, :, top : top + h, left : left + w] = x
+    return padded
+
+
+def conv2d_forward(x: np.ndarray, w: np.ndarray, stride: tuple[int, int],
+                   padding: tuple[tuple[int, int], tuple[int, int]], dilation: tuple[int, int],
+                   groups: int) -> np.ndarray:
+    """Cross-correlation: out[n, o, i, j] = sum over the window of x * w[o].
+
+    Output channel o sees only its group's input channels: with `groups` groups, channels
+    [g * C/groups, (g + 1) * C/groups) feed outputs [g * O/groups, (g + 1) * O/groups).
+    """
+    # BEGIN SOLUTION 09
+    padded = pad2d(x, padding)
+    n, c, hp, wp = padded.shape
+    o, cg, kh, kw = w.shape
+    (sh, sw), (dh, dw) = stride, dilation
+    ho = (hp - dh * (kh - 1) - 1) // sh + 1
+    wo = (wp - dw * (kw - 1) - 1) // sw + 1
+    og = o // groups
+    out = np.zeros((n, o, ho, wo), dtype=np.result_type(x, w))
+    for b in range(n):
+        for oc in range(o):
+            first = (oc // og) * cg  # first input channel of this output's group
+            for i in range(ho):
+                for j in range(wo):
+                    window = padded[b, first : first + cg, i * sh : i * sh + dh * (kh - 1) + 1 : dh,
+                                j * sw : j * sw + dw * (kw - 1) + 1 : dw]  # (cg, kh, kw)
+                    out[b, oc, i, j] = np.sum(window * w[oc])
+    return out
+    # END SOLUTION
+
+
+def conv2d_backward(grad: np.ndarray, x: np.ndarray, w: np.ndarray, stride: tuple[int, int],
+                    padding: tuple[tuple[int, int], tuple[int, int]], dilation: tuple[int, int],
+                    groups: int, input_grad: bool = True,
+                    weight_grad: bool = True) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Gradients of conv2d_forward from grad = d loss / d out (N, O, Ho, Wo).
+
+    Each output out[n, o, i, j] was window . w[o], so its gradient g adds g * window to d w[o]
+    and g * w[o] to the window's place in d x (padded, then cropped back to x's shape).
+    """
+    # BEGIN SOLUTION 09
+    padded = pad2d(x, padding)
+    grad_padded = np.zeros_like(padded)
+    grad_w = np.zeros_like(w)
+    n, o, ho, wo = grad.shape
+    _, cg, kh, kw = w.shape
+    (sh, sw), (dh, dw) = stride, dilation
+    og = o // groups
+    for b in range(n):
+        for oc in range(o):
+            first = (oc // og) * cg
+            for i in range(ho):
+                for j in range(wo):
+                    rows = slice(i * sh, i * sh + dh * (kh - 1) + 1, dh)
+                    cols = slice(j * sw, j * sw + dw * (kw - 1) + 1, dw)
+                    g = grad[b, oc, i, j]
+                    grad_w[oc] += g * padded[b, first : first + cg, rows, cols]
+                    grad_padded[b, first : first + cg, rows, cols] += g * w[oc]
+    (top, _), (left, _) = padding
+    grad_x = grad_padded[:, :, top : top + x.shape[2], left : left + x.shape[3]]
+    return (grad_x if input_grad else None), (grad_w if weight_grad else None)
+    # END SOLUTION
+
+
+def max_pool2d_forward(x: np.ndarray, kernel_size: tuple[int, int], stride: tuple[int, int],
+                       padding: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Maximum of each window, and where in the window it was (row-major position, first on ties).
+
+    Padding is filled with -inf so it is never the maximum.
+    """
+    # BEGIN SOLUTION 09
+    (kh, kw), (sh, sw), (ph, pw) = kernel_size, stride, padding
+    padded = pad2d(x, ((ph, ph), (pw, pw)), value=-np.inf)
+    n, c, hp, wp = padded.shape
+    ho, wo = (hp - kh) // sh + 1, (wp - kw) // sw + 1
+    out = np.zeros((n, c, ho, wo), dtype=x.dtype)
+    index = np.zeros((n, c, ho, wo), dtype=np.int64)
+    for b in range(n):
+        for ch in range(c):
+            for i in range(ho):
+                for j in range(wo):
+                    window = padded[b, ch, i * sh : i * sh + kh, j * sw : j * sw + kw]
+                    best = int(np.argmax(window))  # NumPy's argmax also returns the first NaN
+                    index[b, ch, i, j] = best
+                    out[b, ch, i, j] = window.flat[best]
+    return out, index
+    # END SOLUTION
+
+
+def max_pool2d_backward(grad: np.ndarray, index: np.ndarray, x_shape: tuple[int, ...],
+                        kernel_size: tuple[int, int], stride: tuple[int, int],
+                        padding: tuple[int, int]) -> np.ndarray:
+    """Each output's gradient goes to the one input element that was its window's maximum."""
+    # BEGIN SOLUTION 09
+    (kh, kw), (sh, sw), (ph, pw) = kernel_size, stride, padding
+    n, c, h, w = x_shape
+    grad_padded = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=grad.dtype)
+    for b in range(n):
+        for ch in range(c):
+            for i in range(grad.shape[2]):
+                for j in range(grad.shape[3]):
+                    di, dj = divmod(int(index[b, ch, i, j]), kw)
+                    grad_padded[b, ch, i * sh + di, j * sw + dj] += grad[b, ch, i, j]
+    return grad_padded[:, :, ph : ph + h, pw : pw + w]
+    # END SOLUTION
+
+
+def avg_pool2d_forward(x: np.ndarray, kernel_size: tuple[int, int], stride: tuple[int, int],
+                       padding: tuple[int, int], count_include_pad: bool = True) -> np.ndarray:
+    """Mean of each window. Zero padding counts towards the mean unless count_include_pad=False,
+    in which case only the window's real (unpadded) elements are averaged."""
+    # BEGIN SOLUTION 09
+    (kh, kw), (sh, sw), (ph, pw) = kernel_size, stride, padding
+    padded = pad2d(x, ((ph, ph), (pw, pw)))
+    real = pad2d(np.ones((1, 1) + x.shape[2:]), ((ph, ph), (pw, pw)))[0, 0]  # 1 where x is, 0 on padding
+    n, c, hp, wp = padded.shape
+    ho, wo = (hp - kh) // sh + 1, (wp - kw) // sw + 1
+    out = np.zeros((n, c, ho, wo), dtype=x.dtype)
+    for i in range(ho):
+        for j in range(wo):
+            rows, cols = slice(i * sh, i * sh + kh), slice(j * sw, j * sw + kw)
+            count = kh * kw if count_include_pad else real[rows, cols].sum()
+            for b in range(n):
+                for ch in range(c):
+                    out[b, ch, i, j] = padded[b, ch, rows, cols].sum() / count
+    return out
+    # END SOLUTION
+
+
+def avg_pool2d_backward(grad: np.ndarray, x_shape: tuple[int, ...], kernel_size: tuple[int, int],
+                        stride: tuple[int, int], padding: tuple[int, int],
+                        count_include_pad: bool = True) -> np.ndarray:
+    """Every element of a window receives its output's gradient divided by the window's count."""
+    # BEGIN SOLUTION 09
+    (kh, kw), (sh, sw), (ph, pw) = kernel_size, stride, padding
+    n, c, h, w = x_shape
+    grad_padded = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=grad.dtype)
+    real = pad2d(np.ones((1, 1, h, w)), ((ph, ph), (pw, pw)))[0, 0]
+    for i in range(grad.shape[2]):
+        for j in range(grad.shape[3]):
+            rows, cols = slice(i * sh, i * sh + kh), slice(j * sw, j * sw + kw)
+            count = kh * kw if count_include_pad else real[rows, cols].sum()
+            for b in range(n):
+                for ch in range(c):
+                    grad_padded[b, ch, rows, cols] += grad[b, ch, i, j] / count
+    return grad_padded[:, :, ph : ph + h, pw : pw + w]
+    # END SOLUTION

@@ -10,3 +10,212 @@ NAME = "numpy"
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Matrix product with NumPy's matmul semantics (1-D promotion, broadcast batch dims)."""
     return np.matmul(a, b)
+
+
+# ---------------------------------------------------------------------------------------------
+# Convolution and pooling (module 15: from loops to vectorised kernels)
+#
+# Arrays are NCHW at the interface, as in PyTorch. Inside, the kernels work channels-last (NHWC):
+# then the kh*kw*C numbers under one window are (almost) contiguous, a window view reshapes into
+# the im2col matrix with one copy, and one matrix product per group does all the arithmetic in
+# BLAS. Outputs are returned as NCHW *views* of NHWC memory: element-wise layers keep that layout,
+# and the next convolution's transposition back to NHWC costs nothing.
+#
+# `xp` is the array module. CuPy shares NumPy's API (including `as_strided`), so a GPU backend can
+# reuse these kernels by swapping it.
+# ---------------------------------------------------------------------------------------------
+
+xp = np
+Pair = tuple[int, int]
+Padding = tuple[Pair, Pair]  # ((top, bottom), (left, right))
+
+
+def _pad_nhwc(x: np.ndarray, padding: Padding, value: float = 0.0) -> np.ndarray:
+    """(N, C, H, W) -> (N, H + top + bottom, W + left + right, C), one copy (none if no padding
+    and `x` is already channels-last in memory). Negative padding crops."""
+    (top, bottom), (left, right) = padding
+    n, c, h, w = x.shape
+    x = x[:, :, max(-top, 0) : h - max(-bottom, 0), max(-left, 0) : w - max(-right, 0)]
+    top, bottom, left, right = (max(p, 0) for p in (top, bottom, left, right))
+    channels_last = x.transpose(0, 2, 3, 1)
+    if top == bottom == left == right == 0:
+        return channels_last
+    n, h, w, c = channels_last.shape
+    padded = xp.full((n, h + top + bottom, w + left + right, c), value, dtype=x.dtype)
+    padded[:, top : top + h, left : left + w] = channels_last
+    return padded
+
+
+def _windows(padded: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair, out_size: Pair) -> np.ndarray:
+    """A view (N, Ho, Wo, kh, kw, C) of every kernel window of a padded NHWC array (no copy)."""
+    sn, sh, sw, sc = padded.strides
+    shape = (padded.shape[0], *out_size, *kernel, padded.shape[3])
+    strides = (sn, sh * stride[0], sw * stride[1], sh * dilation[0], sw * dilation[1], sc)
+    return xp.lib.stride_tricks.as_strided(padded, shape, strides, writeable=False)
+
+
+def _out_size(size: Pair, kernel: Pair, stride: Pair, padding: Padding, dilation: Pair) -> Pair:
+    return tuple(  # type: ignore[return-value]
+        (n + lo + hi - d * (k - 1) - 1) // s + 1
+        for n, k, s, (lo, hi), d in zip(size, kernel, stride, padding, dilation)
+    )
+
+
+def _conv_nhwc(padded: np.ndarray, w: np.ndarray, stride: Pair, dilation: Pair, groups: int) -> np.ndarray:
+    """Correlate padded NHWC input with weights (O, C/groups, kh, kw): the (N, Ho, Wo, O) result."""
+    # BEGIN SOLUTION 15
+    n, hp, wp, c = padded.shape
+    o, cg, kh, kw = w.shape
+    og = o // groups
+    ho, wo = _out_size((hp, wp), (kh, kw), stride, ((0, 0), (0, 0)), dilation)
+    windows = _windows(padded, (kh, kw), stride, dilation, (ho, wo))  # (N, Ho, Wo, kh, kw, C)
+    w_mat = w.reshape(groups, og, cg, kh, kw).transpose(0, 3, 4, 2, 1).reshape(groups, kh * kw * cg, og)
+    out = xp.empty((n * ho * wo, o), dtype=xp.result_type(padded, w))
+    for g in range(groups):
+        cols = windows[..., g * cg : (g + 1) * cg].reshape(n * ho * wo, kh * kw * cg)  # im2col: one copy
+        if groups == 1:
+            xp.matmul(cols, w_mat[0], out=out)
+        else:
+            out[:, g * og : (g + 1) * og] = cols @ w_mat[g]
+    return out.reshape(n, ho, wo, o)
+    # END SOLUTION
+
+
+def conv2d_forward(x: np.ndarray, w: np.ndarray, stride: Pair, padding: Padding, dilation: Pair,
+                   groups: int) -> np.ndarray:
+    """(N, C, H, W) correlated with (O, C/groups, kh, kw) -> (N, O, Ho, Wo)."""
+    return _conv_nhwc(_pad_nhwc(x, padding), w, stride, dilation, groups).transpose(0, 3, 1, 2)
+
+
+def conv2d_backward(grad: np.ndarray, x: np.ndarray, w: np.ndarray, stride: Pair, padding: Padding,
+                    dilation: Pair, groups: int, input_grad: bool = True,
+                    weight_grad: bool = True) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Gradients of conv2d_forward: (d loss / d x, d loss / d w) from d loss / d out (N, O, Ho, Wo).
+
+    d w: every window times the gradient of the output it produced, summed over positions.
+    d x: each output's gradient spread back over its window through the weights. At stride 1 that
+    is itself a convolution (of the padded gradient with the flipped, transposed kernel); at larger
+    strides the window gradients are added back into place tap by tap (col2im).
+    """
+    # BEGIN SOLUTION 15
+    n, c, h, wd = x.shape
+    o, cg, kh, kw = w.shape
+    og = o // groups
+    ho, wo = grad.shape[2:]
+    g_rows = grad.transpose(0, 2, 3, 1).reshape(n * ho * wo, o)  # (L, O); a view when NHWC in memory
+    grad_x = grad_w = None
+    if weight_grad:
+        windows = _windows(_pad_nhwc(x, padding), (kh, kw), stride, dilation, (ho, wo))
+        grad_w = xp.empty((o, cg, kh, kw), dtype=w.dtype)
+        for g in range(groups):
+            cols = windows[..., g * cg : (g + 1) * cg].reshape(n * ho * wo, kh * kw * cg)  # (L, K)
+            gw = cols.T @ g_rows[:, g * og : (g + 1) * og]  # (kh*kw*cg, og)
+            grad_w[g * og : (g + 1) * og] = gw.reshape(kh, kw, cg, og).transpose(3, 2, 0, 1)
+    if input_grad and stride == (1, 1):
+        # d x = grad (padded by the kernel's reach minus the forward padding) correlated with the
+        # kernel flipped in space and with in/out channels swapped within each group.
+        reach = (dilation[0] * (kh - 1), dilation[1] * (kw - 1))
+        pad_back = tuple((r - lo, r - hi) for r, (lo, hi) in zip(reach, padding))
+        w_back = w.reshape(groups, og, cg, kh, kw).transpose(0, 2, 1, 3, 4).reshape(c, og, kh, kw)[..., ::-1, ::-1]
+        grad_x = _conv_nhwc(_pad_nhwc(grad, pad_back), w_back, (1, 1), dilation, groups).transpose(0, 3, 1, 2)
+    elif input_grad:
+        (top, bottom), (left, right) = padding
+        grad_padded = xp.zeros((n, h + top + bottom, wd + left + right, c), dtype=grad.dtype)
+        w_mat = w.reshape(groups, og, cg, kh * kw).transpose(0, 1, 3, 2)  # (G, og, kh*kw, cg)
+        for g in range(groups):
+            cols = (g_rows[:, g * og : (g + 1) * og] @ w_mat[g].reshape(og, kh * kw * cg)).reshape(n, ho, wo, kh, kw, cg)
+            for i in range(kh):
+                for j in range(kw):
+                    rows = slice(i * dilation[0], i * dilation[0] + stride[0] * (ho - 1) + 1, stride[0])
+                    columns = slice(j * dilation[1], j * dilation[1] + stride[1] * (wo - 1) + 1, stride[1])
+                    grad_padded[:, rows, columns, g * cg : (g + 1) * cg] += cols[:, :, :, i, j]
+        grad_x = grad_padded[:, top : top + h, left : left + wd].transpose(0, 3, 1, 2)
+    return grad_x, grad_w
+    # END SOLUTION
+
+
+def _taps(a: np.ndarray, kernel: Pair, stride: Pair, out_size: Pair):
+    """For each kernel offset (i, j): (i * kw + j, the strided view of `a` (N, C, H, W) that the
+    offset reads for every output position). A pooling kernel is a loop over these kh*kw views."""
+    (kh, kw), (sh, sw), (ho, wo) = kernel, stride, out_size
+    for i in range(kh):
+        for j in range(kw):
+            yield i * kw + j, a[:, :, i : i + sh * (ho - 1) + 1 : sh, j : j + sw * (wo - 1) + 1 : sw]
+
+
+def _pool_geometry(shape: tuple[int, ...], kernel: Pair, stride: Pair, padding: Pair) -> tuple[Padding, Pair]:
+    pads = ((padding[0], padding[0]), (padding[1], padding[1]))
+    return pads, _out_size(shape[2:], kernel, stride, pads, (1, 1))
+
+
+def max_pool2d_forward(x: np.ndarray, kernel_size: Pair, stride: Pair,
+                       padding: Pair) -> tuple[np.ndarray, np.ndarray]:
+    """Maximum of each window: (N, C, H, W) -> out (N, C, Ho, Wo), and the position of the maximum
+    inside its window (row-major, the first one on ties, as in PyTorch) for the backward pass."""
+    # BEGIN SOLUTION 15
+    pads, out_size = _pool_geometry(x.shape, kernel_size, stride, padding)
+    padded = _pad_nhwc(x, pads, value=-np.inf).transpose(0, 3, 1, 2)  # padding never wins
+    out = index = None
+    for t, tap in _taps(padded, kernel_size, stride, out_size):
+        if out is None:
+            out = xp.array(tap, order="K")
+            index = xp.zeros(out.shape, dtype=np.min_scalar_type(kernel_size[0] * kernel_size[1] - 1))
+            continue
+        better = (tap > out) | xp.isnan(tap)  # NaN propagates, as in PyTorch
+        xp.maximum(out, tap, out=out)
+        xp.maximum(index, better * index.dtype.type(t), out=index)  # = t where better (index < t so far)
+    return out, index
+    # END SOLUTION
+
+
+def max_pool2d_backward(grad: np.ndarray, index: np.ndarray, x_shape: tuple[int, ...], kernel_size: Pair,
+                        stride: Pair, padding: Pair) -> np.ndarray:
+    """Each output's gradient goes to the input element that was its window's maximum."""
+    # BEGIN SOLUTION 15
+    pads, out_size = _pool_geometry(x_shape, kernel_size, stride, padding)
+    n, c, h, w = x_shape
+    (ph, pw) = padding
+    grad_padded = xp.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=grad.dtype).transpose(0, 3, 1, 2)
+    for t, tap in _taps(grad_padded, kernel_size, stride, out_size):
+        tap += grad * (index == t)
+    return grad_padded[:, :, ph : ph + h, pw : pw + w]
+    # END SOLUTION
+
+
+def _avg_divisor(x_shape: tuple[int, ...], kernel_size: Pair, stride: Pair, padding: Pair,
+                 count_include_pad: bool, dtype: np.dtype) -> np.ndarray | float:
+    """What each window's sum is divided by: kh*kw, or (count_include_pad=False) the number of
+    real, unpadded elements under the window, shape (Ho, Wo)."""
+    if count_include_pad or padding == (0, 0):
+        return float(kernel_size[0] * kernel_size[1])
+    pads, out_size = _pool_geometry(x_shape, kernel_size, stride, padding)
+    inside = _pad_nhwc(xp.ones((1, 1) + tuple(x_shape[2:]), dtype=dtype), pads).transpose(0, 3, 1, 2)
+    return sum(tap for _, tap in _taps(inside, kernel_size, stride, out_size))[0, 0]
+
+
+def avg_pool2d_forward(x: np.ndarray, kernel_size: Pair, stride: Pair, padding: Pair,
+                       count_include_pad: bool = True) -> np.ndarray:
+    """Mean of each window (zero padding counts as values unless count_include_pad=False)."""
+    # BEGIN SOLUTION 15
+    pads, out_size = _pool_geometry(x.shape, kernel_size, stride, padding)
+    padded = _pad_nhwc(x, pads).transpose(0, 3, 1, 2)
+    total = None
+    for _, tap in _taps(padded, kernel_size, stride, out_size):
+        total = xp.array(tap, order="K") if total is None else xp.add(total, tap, out=total)
+    return total / _avg_divisor(x.shape, kernel_size, stride, padding, count_include_pad, x.dtype)
+    # END SOLUTION
+
+
+def avg_pool2d_backward(grad: np.ndarray, x_shape: tuple[int, ...], kernel_size: Pair, stride: Pair,
+                        padding: Pair, count_include_pad: bool = True) -> np.ndarray:
+    """Every element of a window gets its output's gradient divided by the window's divisor."""
+    # BEGIN SOLUTION 15
+    pads, out_size = _pool_geometry(x_shape, kernel_size, stride, padding)
+    n, c, h, w = x_shape
+    ph, pw = padding
+    share = grad / _avg_divisor(x_shape, kernel_size, stride, padding, count_include_pad, grad.dtype)
+    grad_padded = xp.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=grad.dtype).transpose(0, 3, 1, 2)
+    for _, tap in _taps(grad_padded, kernel_size, stride, out_size):
+        tap += share
+    return grad_padded[:, :, ph : ph + h, pw : pw + w]
+    # END SOLUTION
