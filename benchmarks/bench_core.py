@@ -1,0 +1,138 @@
+"""Core benchmarks: the MLP training step, autograd overhead per tiny op, matmul per backend.
+
+Each workload runs on TinyTorch, on PyTorch (when installed) and as hand-written NumPy (the limit
+a NumPy framework can approach), in the same process.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from common import Case, emit, median_time, pin_threads, torch_or_none
+
+if __name__ == "__main__":
+    pin_threads(int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1] != "0" else None)
+
+import numpy as np  # noqa: E402
+
+import tinytorch as tt  # noqa: E402
+from tinytorch import nn  # noqa: E402
+
+BATCH, SIZES = 128, (784, 256, 128, 10)
+
+
+def mlp_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((BATCH, SIZES[0]), dtype=np.float32), rng.integers(0, 10, BATCH)
+
+
+def tinytorch_mlp_step():
+    x, y = mlp_data()
+    tt.manual_seed(0)
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+    opt = tt.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    xt, yt = tt.tensor(x), tt.tensor(y)
+
+    def step():
+        opt.zero_grad()
+        loss = nn.functional.cross_entropy(model(xt), yt)
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def torch_mlp_step(torch):
+    x, y = mlp_data()
+    torch.manual_seed(0)
+    m = torch.nn
+    model = m.Sequential(m.Linear(784, 256), m.ReLU(), m.Linear(256, 128), m.ReLU(), m.Linear(128, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+
+    def step():
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(xt), yt)
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def numpy_mlp_step():
+    """The same step written by hand: forward, backward and momentum SGD with no framework."""
+    x, y = mlp_data()
+    rng = np.random.default_rng(0)
+    weights = [rng.standard_normal((i, o), dtype=np.float32) * np.float32(1 / np.sqrt(i)) for i, o in zip(SIZES, SIZES[1:])]
+    biases = [np.zeros(o, np.float32) for o in SIZES[1:]]
+    params = weights + biases
+    velocity = [np.zeros_like(p) for p in params]
+    onehot = np.eye(10, dtype=np.float32)[y]
+
+    def step():
+        h1 = np.maximum(x @ weights[0] + biases[0], 0)
+        h2 = np.maximum(h1 @ weights[1] + biases[1], 0)
+        logits = h2 @ weights[2] + biases[2]
+        e = np.exp(logits - logits.max(1, keepdims=True))
+        d3 = (e / e.sum(1, keepdims=True) - onehot) / np.float32(BATCH)
+        d2 = (d3 @ weights[2].T) * (h2 > 0)
+        d1 = (d2 @ weights[1].T) * (h1 > 0)
+        grads = [x.T @ d1, h1.T @ d2, h2.T @ d3, d1.sum(0), d2.sum(0), d3.sum(0)]
+        for p, v, g in zip(params, velocity, grads):
+            v *= np.float32(0.9)
+            v += g
+            p -= np.float32(0.01) * v
+
+    return step
+
+
+CHAIN = 1000
+
+
+def tinytorch_chain():
+    x = tt.randn(8, requires_grad=True)
+
+    def step():
+        y = x
+        for _ in range(CHAIN):
+            y = y * 1.0001
+        y.sum().backward()
+
+    return step
+
+
+def torch_chain(torch):
+    x = torch.randn(8, requires_grad=True)
+
+    def step():
+        y = x
+        for _ in range(CHAIN):
+            y = y * 1.0001
+        y.sum().backward()
+
+    return step
+
+
+def cases() -> list[Case]:
+    torch = torch_or_none()
+    mlp = Case("MLP 784-256-128-10 train step, batch 128, SGD momentum")
+    mlp.seconds["tinytorch"] = median_time(tinytorch_mlp_step(), warmup=10, repeat=200)
+    mlp.seconds["numpy"] = median_time(numpy_mlp_step(), warmup=10, repeat=200)
+    chain = Case(f"autograd overhead: {CHAIN} tiny mul ops, forward+backward", unit="op")
+    chain.seconds["tinytorch"] = median_time(tinytorch_chain(), repeat=20) / CHAIN
+    if torch is not None:
+        torch.set_num_threads(int(__import__("os").environ.get("OMP_NUM_THREADS", torch.get_num_threads())))
+        mlp.seconds["pytorch"] = median_time(torch_mlp_step(torch), warmup=10, repeat=200)
+        chain.seconds["pytorch"] = median_time(torch_chain(torch), repeat=20) / CHAIN
+
+    rng = np.random.default_rng(0)
+    small = rng.standard_normal((32, 32), dtype=np.float32), rng.standard_normal((32, 32), dtype=np.float32)
+    matmul = Case("matmul 32x32 @ 32x32: naive loops vs numpy backend")
+    for name in ("naive", "numpy"):
+        kernel = tt.backend.BACKENDS[name].matmul
+        matmul.seconds[name] = median_time(lambda: kernel(*small), warmup=1, repeat=3 if name == "naive" else 200)
+    return [mlp, chain, matmul]
+
+
+if __name__ == "__main__":
+    emit(cases())
