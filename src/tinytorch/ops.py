@@ -101,7 +101,10 @@ class Pow(Function):
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
         # BEGIN SOLUTION 06
-        grad_a = grad * self.b * self.a ** (self.b - 1) if self.needs_grad(0) else None
+        grad_a = None
+        if self.needs_grad(0):
+            with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 is inf, yet d(a**0)/da = 0
+                grad_a = grad * np.where(self.b == 0, 0, self.b * self.a ** (self.b - 1))
         grad_b = None
         if self.needs_grad(1):
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -422,10 +425,10 @@ class MatMul(Function):
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         g = grad
+        if b.ndim == 1:  # restore the column axis first: for 1-D @ 1-D, grad is 0-d
+            g = np.expand_dims(g, -1)
         if a.ndim == 1:
             g = np.expand_dims(g, -2)
-        if b.ndim == 1:
-            g = np.expand_dims(g, -1)
         grad_a = grad_b = None
         if self.needs_grad(0):
             grad_a = matmul(g, np.swapaxes(b2, -1, -2))

@@ -94,9 +94,13 @@ class Tensor:
 
     @classmethod
     def _from_array(cls, array: np.ndarray) -> "Tensor":
-        """Wrap an array without copying or converting it."""
+        """Wrap an array without copying or converting it (a NumPy scalar becomes a 0-d array).
+
+        NumPy returns scalars, not arrays, from full reductions and 0-d arithmetic; `.data` must
+        always be an ndarray (writeable, with `.flags`), so they are wrapped here, once.
+        """
         t = object.__new__(cls)
-        t.data, t.grad, t.grad_fn, t.requires_grad = array, None, None, False
+        t.data, t.grad, t.grad_fn, t.requires_grad = np.asarray(array), None, None, False
         return t
 
     # ------------------------------------------------------------------ properties
@@ -165,7 +169,8 @@ class Tensor:
         return Tensor._from_array(self.data)
 
     def clone(self) -> "Tensor":
-        return _apply(ops.Reshape, self, shape=self.shape) if self.requires_grad else Tensor._from_array(self.data.copy())
+        # astype copies: a clone never shares memory with the original, with or without a graph
+        return _apply(Cast, self, dtype=self.dtype) if self.requires_grad else Tensor._from_array(self.data.copy())
 
     def to(self, dtype: Any = None, *args: Any, **kwargs: Any) -> "Tensor":
         """Convert the dtype (device arguments like "cpu" are accepted and ignored)."""
@@ -221,7 +226,8 @@ class Tensor:
                     f"tensor has shape {self.shape}; pass gradient= (d loss / d output) of that shape"
                 )
             return np.ones(self.shape, dtype=self.dtype)
-        seed = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient, dtype=self.dtype)
+        # a copy: the seed may end up as a leaf's .grad, which must not alias the caller's array
+        seed = np.array(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=self.dtype)
         if seed.shape != self.shape:
             raise RuntimeError(f"{op}: gradient has shape {seed.shape} but the output has shape {self.shape}")
         return seed
@@ -233,47 +239,47 @@ class Tensor:
         if self.grad is None:
             self.grad = Tensor._from_array(grad)
         else:
-            self.grad.data = self.grad.data + grad
+            self.grad.data = np.asarray(self.grad.data + grad)  # 0-d + 0-d gives a NumPy scalar
 
     # ------------------------------------------------------------------ arithmetic
 
     def __add__(self, other: Any) -> "Tensor":
-        return _apply(ops.Add, *_pair(self, other))
+        return _apply(ops.Add, *_pair(self, other, op="add"))
 
     def __radd__(self, other: Any) -> "Tensor":
-        return _apply(ops.Add, *_pair(other, self))
+        return _apply(ops.Add, *_pair(other, self, op="add"))
 
     def __sub__(self, other: Any) -> "Tensor":
-        return _apply(ops.Sub, *_pair(self, other))
+        return _apply(ops.Sub, *_pair(self, other, op="sub"))
 
     def __rsub__(self, other: Any) -> "Tensor":
-        return _apply(ops.Sub, *_pair(other, self))
+        return _apply(ops.Sub, *_pair(other, self, op="sub"))
 
     def __mul__(self, other: Any) -> "Tensor":
-        return _apply(ops.Mul, *_pair(self, other))
+        return _apply(ops.Mul, *_pair(self, other, op="mul"))
 
     def __rmul__(self, other: Any) -> "Tensor":
-        return _apply(ops.Mul, *_pair(other, self))
+        return _apply(ops.Mul, *_pair(other, self, op="mul"))
 
     def __truediv__(self, other: Any) -> "Tensor":
-        return _apply(ops.Div, *_pair(self, other, true_division=True))
+        return _apply(ops.Div, *_pair(self, other, true_division=True, op="div"))
 
     def __rtruediv__(self, other: Any) -> "Tensor":
-        return _apply(ops.Div, *_pair(other, self, true_division=True))
+        return _apply(ops.Div, *_pair(other, self, true_division=True, op="div"))
 
     def __floordiv__(self, other: Any) -> "Tensor":
-        a, b = _pair(self, other)
+        a, b = _pair(self, other, op="floor_divide")
         return Tensor._from_array(np.floor_divide(a.data, b.data))
 
     def __mod__(self, other: Any) -> "Tensor":
-        a, b = _pair(self, other)
+        a, b = _pair(self, other, op="remainder")
         return Tensor._from_array(np.remainder(a.data, b.data))
 
     def __pow__(self, exponent: Any) -> "Tensor":
-        return _apply(ops.Pow, *_pair(self, exponent))
+        return _apply(ops.Pow, *_pair(self, exponent, op="pow"))
 
     def __rpow__(self, base: Any) -> "Tensor":
-        return _apply(ops.Pow, *_pair(base, self))
+        return _apply(ops.Pow, *_pair(base, self, op="pow"))
 
     def __neg__(self) -> "Tensor":
         return _apply(ops.Neg, self)
@@ -306,10 +312,13 @@ class Tensor:
             other_data = other.data if isinstance(other, Tensor) else other
             try:
                 ufunc(self.data, other_data, out=self.data, casting="same_kind")
-            except (TypeError, np._core._exceptions._UFuncOutputCastingError) as error:
+            except TypeError as error:  # NumPy's casting error is a TypeError
                 raise RuntimeError(f"in-place {ufunc.__name__}: result of {self.dtype} and "
                                    f"{np.result_type(other_data)} cannot be stored in {self.dtype}") from error
             except ValueError as error:
+                if not self.data.flags.writeable:
+                    raise RuntimeError(f"in-place {ufunc.__name__}: this tensor's memory is read-only (an "
+                                       "expanded view?); modify a .clone() instead") from error
                 raise RuntimeError(f"in-place {ufunc.__name__}: shape {np.shape(other_data)} does not "
                                    f"broadcast to the tensor's shape {self.shape}") from error
             return self
@@ -329,7 +338,7 @@ class Tensor:
     # ------------------------------------------------------------------ comparisons (no gradient)
 
     def _compare(self, other: Any, ufunc: np.ufunc) -> "Tensor":
-        a, b = _pair(self, other)
+        a, b = _pair(self, other, op=ufunc.__name__)
         return Tensor._from_array(_broadcast_op(ufunc, a.data, b.data, ufunc.__name__))
 
     def __eq__(self, other: Any) -> "Tensor":  # type: ignore[override]
@@ -525,6 +534,7 @@ class Tensor:
     def transpose(self, dim0: int, dim1: int) -> "Tensor":
         if self.ndim < 2:
             return self
+        dim0, dim1 = _check_dims(self, (dim0, dim1), "transpose")
         order = list(range(self.ndim))
         order[dim0], order[dim1] = order[dim1], order[dim0]
         return self.permute(*order)
@@ -599,7 +609,9 @@ class Tensor:
     def __repr__(self) -> str:
         body = _format_array(self.data)
         extras = []
-        if self.dtype not in (float32, int64, bool_) or self.data.size == 0:
+        if self.data.size == 0 and self.ndim != 1:
+            extras.append(f"size={self.shape}")
+        if self.dtype != _DEFAULT_FLOAT[0] and (self.data.size == 0 or self.dtype not in (int64, bool_)):
             extras.append(f"dtype=tinytorch.{self.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn=<{self.grad_fn.name}Backward>")
@@ -646,17 +658,18 @@ def _as_tensor(value: Any, dtype: np.dtype | None = None) -> Tensor:
     return Tensor._from_array(np.asarray(value, dtype=dtype))
 
 
-def _pair(a: Any, b: Any, true_division: bool = False) -> tuple[Tensor, Tensor]:
+def _pair(a: Any, b: Any, true_division: bool = False, op: str = "broadcast") -> tuple[Tensor, Tensor]:
     """Both operands as tensors of the promoted dtype, with a clear error if shapes do not broadcast."""
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         dtype = a.data.dtype if a.data.dtype == b.data.dtype else result_type(a, b)
         if a.data.ndim and b.data.ndim and a.data.shape != b.data.shape:
-            _check_broadcast(a.shape, b.shape)
+            _check_broadcast(a.shape, b.shape, op)
     else:
         t, scalar = (a, b) if isinstance(a, Tensor) else (b, a)
         if not isinstance(scalar, (int, float, bool, np.number, np.bool_)):
             scalar = _as_tensor(scalar)
-            return _pair(a if isinstance(a, Tensor) else scalar, b if isinstance(b, Tensor) else scalar, true_division)
+            a, b = (a, scalar) if isinstance(a, Tensor) else (scalar, b)
+            return _pair(a, b, true_division, op)
         scalar_dtype = _scalar_dtype(scalar)
         dtype = t.dtype if _category(scalar_dtype) <= _category(t.dtype) else scalar_dtype
         wrapped = Tensor._from_array(np.asarray(scalar, dtype=dtype))
@@ -735,8 +748,15 @@ def _check_dims(t: Tensor, dim: int | Sequence[int] | None, op: str) -> int | tu
     for d in dims:
         if not -ndim <= d < ndim:
             raise IndexError(f"{op}: dim {d} is out of range for a tensor of shape {t.shape}")
+    if t.ndim == 0:
+        return None  # dim 0 or -1 of a 0-d tensor is its one element, as in PyTorch
     dims = tuple(int(d) % ndim for d in dims)
     return dims[0] if isinstance(dim, (int, np.integer)) else dims
+
+
+def _need_dims(t: Tensor, op: str) -> None:
+    if t.ndim == 0:
+        raise ValueError(f"{op}: expected a tensor with at least 1 dimension, got a 0-d tensor")
 
 
 def _reduced_size(shape: Shape, dims: int | tuple[int, ...] | None) -> int:
@@ -766,7 +786,10 @@ def _index_arg(index: Any) -> Any:
 
 def _format_array(array: np.ndarray) -> str:
     floating = array.dtype.kind == "f"
-    whole = floating and array.size and np.all(np.isfinite(array)) and np.all(array == np.round(array))
+    values = array[np.isfinite(array)].astype(np.float64) if floating else array
+    sizes = np.abs(values[values != 0])
+    whole = floating and np.all(values == np.round(values)) and (  # PyTorch prints wide ranges in e-notation
+        not sizes.size or (sizes.max() <= 1e8 and sizes.max() / sizes.min() <= 1000))
     return np.array2string(
         array,
         separator=", ",
@@ -895,24 +918,25 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
         )
     if a.ndim > 2 and b.ndim > 2:
         _check_broadcast(a.shape[:-2], b.shape[:-2], "matmul (batch dimensions)")
-    a, b = _pair(a, b)
-    return _apply(ops.MatMul, a, b)
+    dtype = result_type(a, b)  # not _pair: matmul operands need not broadcast element-wise
+    return _apply(ops.MatMul, _cast(a, dtype), _cast(b, dtype))
     # END SOLUTION
 
 
 def where(condition: Tensor, a: Any, b: Any) -> Tensor:
     """Element-wise choice: `a` where `condition` is true, else `b`."""
-    a, b = _pair(a, b) if isinstance(a, Tensor) or isinstance(b, Tensor) else _pair(_as_tensor(a), b)
+    a, b = _pair(a if isinstance(a, Tensor) or isinstance(b, Tensor) else Tensor(a), b, op="where")
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    _check_broadcast(cond.shape, np.broadcast_shapes(a.shape, b.shape), "where")
     return _apply(ops.Where, a, b, condition=cond.astype(bool))
 
 
 def maximum(a: Tensor, b: Any) -> Tensor:
-    return _apply(ops.Maximum, *_pair(a, b))
+    return _apply(ops.Maximum, *_pair(a, b, op="maximum"))
 
 
 def minimum(a: Tensor, b: Any) -> Tensor:
-    return _apply(ops.Minimum, *_pair(a, b))
+    return _apply(ops.Minimum, *_pair(a, b, op="minimum"))
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
@@ -921,6 +945,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     if not tensors:
         raise ValueError("cat: expected a non-empty list of tensors")
     first = tensors[0]
+    _need_dims(first, "cat")
     dim = _check_dims(first, dim, "cat")
     for i, t in enumerate(tensors[1:], start=1):
         if t.ndim != first.ndim or any(p != q for k, (p, q) in enumerate(zip(t.shape, first.shape)) if k != dim):
@@ -948,6 +973,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 
 def split(t: Tensor, split_size: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
     """Pieces of `split_size` along `dim` (the last may be smaller), or the given sizes."""
+    _need_dims(t, "split")
     dim = _check_dims(t, dim, "split")
     length = t.shape[dim]
     if isinstance(split_size, int):
@@ -965,6 +991,7 @@ def split(t: Tensor, split_size: int | Sequence[int], dim: int = 0) -> tuple[Ten
 
 
 def chunk(t: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    _need_dims(t, "chunk")
     length = t.shape[_check_dims(t, dim, "chunk")]
     return split(t, max(1, -(-length // chunks)), dim)
 

@@ -145,6 +145,17 @@ def accumulate(
     # END SOLUTION
 
 
+class _Outputs(Function):
+    """Joins several outputs under one root, so a single backward pass covers them all
+    (separate passes would free a shared subgraph after the first)."""
+
+    def __init__(self, seeds: list[np.ndarray]) -> None:
+        self.seeds = seeds
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, ...]:
+        return tuple(self.seeds)
+
+
 def grad(
     outputs: Any | Iterable[Any],
     inputs: Any | Iterable[Any],
@@ -167,16 +178,24 @@ def grad(
     for t in inputs:
         if not t.requires_grad:
             raise RuntimeError(f"autograd.grad: input of shape {t.shape} does not require grad")
-    totals: list[np.ndarray | None] = [None] * len(inputs)
-    for output, seed in zip(outputs, grad_outputs):
-        seed_array = output._seed_gradient(seed, "autograd.grad")
-        for i, g in enumerate(run_backward(output, seed_array, retain_graph, capture=inputs)):
-            if g is not None:
-                totals[i] = g if totals[i] is None else totals[i] + g
+    for i, output in enumerate(outputs):
+        if not output.requires_grad:
+            raise RuntimeError(f"autograd.grad: output {i} (shape {output.shape}) does not require grad")
+    seeds = [output._seed_gradient(seed, "autograd.grad") for output, seed in zip(outputs, grad_outputs)]
+    root, seed = outputs[0], seeds[0]
+    if len(outputs) > 1:
+        joint = _Outputs(seeds)
+        joint.inputs = tuple(outputs)
+        root, seed = from_tensor._from_array(np.zeros(())), np.zeros(())
+        root.grad_fn = joint
+    totals = run_backward(root, seed, retain_graph, capture=inputs)
     for t, g in zip(inputs, totals):
         if g is None and not allow_unused:
             raise RuntimeError(
                 f"autograd.grad: an input of shape {t.shape} was not used to compute the outputs "
                 "(pass allow_unused=True to get None for it)"
             )
-    return tuple(None if g is None else from_tensor._from_array(g) for g in totals)
+    # a copy in the input's dtype: the engine's arrays may be read-only views or the caller's seed
+    return tuple(
+        None if g is None else from_tensor._from_array(np.array(g, dtype=t.dtype)) for t, g in zip(inputs, totals)
+    )

@@ -53,10 +53,16 @@ class enable_grad(_SetFlag):
 
 
 class set_grad_enabled(_SetFlag):
+    """Switch recording on or off: at once when called, and back again at the end of a `with` block."""
+
     attribute = "grad_enabled"
 
     def __init__(self, mode: bool) -> None:
         self.value = bool(mode)
+        super().__enter__()  # takes effect now, so a plain `set_grad_enabled(False)` works, as in PyTorch
+
+    def __enter__(self) -> None:
+        pass  # already switched by __init__
 
 
 class detect_anomaly(_SetFlag):
