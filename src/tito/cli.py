@@ -306,7 +306,7 @@ def _show_result(ctx: Context, module: Module, result: GradeResult, verbose: boo
     else:
         ctx.print("{}", f"{failure.exception}: {failure.message}" if failure.exception and failure.exception != "AssertionError" else failure.message)
     if failure.where:
-        ctx.print("Raised in tinytorch/{}", failure.where)
+        ctx.print("Raised in {}", failure.where)
     ctx.print("Details: `tito module test {} --verbose`", module.number)
 
 
@@ -464,11 +464,13 @@ def build_parser() -> argparse.ArgumentParser:
     milestone = commands.add_parser("milestone", help="historical milestones run on your code").add_subparsers(dest="action", metavar="ACTION", required=True)
     milestone.add_parser("list", help="the milestones and what they need").set_defaults(handler=cmd_milestone_list)
     milestone.add_parser("status", help="which milestones your completed modules unlock").set_defaults(handler=cmd_milestone_status)
-    run = milestone.add_parser("run", help="run milestone N (extra arguments after -- go to the script)")
+    run = milestone.add_parser(
+        "run", help="run milestone N on your code", usage="tito milestone run [-h] [--reference] [--quick] N [-- ARGS...]",
+        description="Run milestone N on your workspace's tinytorch. Arguments after -- are passed to the script.",
+    )  # fmt: skip
     run.add_argument("milestone", metavar="N", help="milestone number")
     run.add_argument("--reference", action="store_true", help="run on the reference implementation instead of your workspace")
     run.add_argument("--quick", action="store_true", help="a short run (passed to the script as --quick)")
-    run.add_argument("script_args", nargs="*", metavar="ARGS", help="arguments for the script, after --")
     run.set_defaults(handler=cmd_milestone_run)
     return parser
 
@@ -483,7 +485,13 @@ def _version() -> str:
 def main(argv: list[str] | None = None) -> int:
     console, symbols = make_console()
     make_console(sys.stderr)  # argparse errors go there: make that stream safe too
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    script_args = argv[argv.index("--") + 1 :] if "--" in argv else []  # for the milestone script
+    args = build_parser().parse_args(argv[: len(argv) - len(script_args) - 1] if "--" in argv else argv)
+    if script_args and args.handler is not cmd_milestone_run:
+        console.print("[red]error:[/red] arguments after -- are only for `tito milestone run`")
+        return 2
+    args.script_args = script_args
     try:
         ctx = Context(console, symbols, load_manifest(), args.workspace)
         return args.handler(ctx, args)

@@ -55,8 +55,15 @@ def _inside(file: str | None, root: Path) -> bool:
     return file is not None and Path(file).resolve().is_relative_to(root)
 
 
+def _write_report(exitstatus: int) -> None:
+    _report["exitstatus"] = exitstatus
+    Path(os.environ[REPORT_ENV]).write_text(json.dumps(_report, indent=1), encoding="utf-8")
+
+
 def _stop(problem: str) -> None:
+    """End the run before any test (pytest then skips pytest_sessionfinish: report now)."""
     _report["problem"] = problem
+    _write_report(3)
     pytest.exit(problem, returncode=3)
 
 
@@ -124,5 +131,4 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if strays:
             _report["problem"] = f"refusing to grade: modules {', '.join(strays)} were loaded from outside {root}"
             session.exitstatus = 3
-    _report["exitstatus"] = int(session.exitstatus)
-    Path(os.environ[REPORT_ENV]).write_text(json.dumps(_report, indent=1), encoding="utf-8")
+    _write_report(int(session.exitstatus))

@@ -3,7 +3,7 @@
     DIR/tito.toml               marks the workspace; commands find it from any subdirectory
     DIR/tinytorch/              the student edition: the student's code
     DIR/lessons/NN_slug.ipynb   the lessons (or the Jupytext .py files when jupytext is missing)
-    DIR/.tito/progress.json     results of `tito module test/complete`
+    DIR/.tito/progress.json     results of `tito module test` and `tito module complete`
     DIR/.tito/blank/tinytorch/  the blank edition, kept to reset a module
     DIR/.tito/backups/          a copy of every student file before tito changes it
 
