@@ -65,7 +65,7 @@ def assert_close(
     worst = np.unravel_index(int(np.argmax(excess)), got.shape) if got.ndim else ()
     raise AssertionError(
         f"{prefix}{int(bad.sum())} of {bad.size} elements differ (rtol={rtol:g}, atol={atol:g}); "
-        f"worst at index {tuple(int(i) for i in worst)}: expected {w[worst]!r}, got {g[worst]!r} "
+        f"worst at index {tuple(int(i) for i in worst)}: expected {want[worst].item()!r}, got {got[worst].item()!r} "
         f"(|difference| {diff[worst]:.3g}, allowed {allowed[worst]:.3g})"
     )
 

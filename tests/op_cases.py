@@ -1,0 +1,235 @@
+"""Every differentiable op, as named cases shared by the gradient checks and the PyTorch goldens.
+
+A case is written once, PyTorch-style, as `fn(lib, *inputs)`: run with `lib=tinytorch` by the tests
+and with `lib=torch` by `scripts/make_goldens.py`. That the same line runs on both libraries is
+itself a check that the API is PyTorch-shaped. This module never imports torch.
+
+Inputs are float64 (what gradient checks need) and kept away from kinks (0 for abs/relu, the bounds
+of clamp, ties for max/min), where finite differences and PyTorch's conventions would disagree by
+design rather than by bug.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Input:
+    """How to draw one input: a float64 array of `shape` (differentiable unless `grad=False`)."""
+
+    shape: tuple[int, ...]
+    low: float = -2.0
+    high: float = 2.0
+    nonzero: bool = False  # |x| >= 0.2: keeps abs, relu and friends away from their kink at 0
+    grad: bool = True
+
+    def draw(self, rng: np.random.Generator) -> np.ndarray:
+        x = rng.uniform(self.low, self.high, self.shape)
+        if self.nonzero:
+            x = np.where(x >= 0, 1, -1) * (0.2 + np.abs(x))
+        return x
+
+
+@dataclass(frozen=True)
+class Const:
+    """A fixed non-differentiable input: an index array, a boolean mask or a condition."""
+
+    value: Any
+    dtype: str
+
+    grad = False
+
+    def draw(self, rng: np.random.Generator) -> np.ndarray:
+        return np.array(self.value, dtype=self.dtype)
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    inputs: tuple[Input | Const, ...]
+    fn: Callable[..., Any]  # fn(lib, *tensors) -> a tensor, or a tuple/list of tensors
+
+    def arrays(self) -> list[np.ndarray]:
+        """The inputs, drawn from a generator seeded by the case's name (adding a case moves no other)."""
+        rng = np.random.default_rng(zlib.crc32(self.name.encode("utf-8")))
+        return [spec.draw(rng) for spec in self.inputs]
+
+
+def activation(lib: Any, name: str, x: Any, **options: Any) -> Any:
+    """F.<name>(x) in PyTorch; the matching Function from tinytorch.ops in TinyTorch."""
+    if lib.__name__ == "torch":
+        return getattr(lib.nn.functional, name)(x, **options)
+    from tinytorch import ops
+    from tinytorch.tensor import _apply
+
+    function = {"leaky_relu": ops.LeakyReLU, "gelu": ops.GELU, "silu": ops.SiLU}[name]
+    return _apply(function, x, **options)
+
+
+def mask(shape: tuple[int, ...], seed: int) -> Const:
+    """A fixed boolean mask with both values present."""
+    value = np.random.default_rng(seed).random(shape) < 0.5
+    value.flat[0], value.flat[-1] = True, False
+    return Const(value.tolist(), "bool")
+
+
+A = Input((3, 4))
+POS = Input((3, 4), 0.5, 2.0)  # log, sqrt, pow bases, divisors
+NZ = Input((3, 4), nonzero=True)
+X3 = Input((2, 3, 4))
+
+_CASES = [
+    # element-wise arithmetic and broadcasting
+    Case("add", (A, A), lambda lib, a, b: a + b),
+    Case("add_broadcast_row_col", (Input((3, 1)), Input((1, 4))), lambda lib, a, b: a + b),
+    Case("add_broadcast_rank", (X3, Input((4,))), lambda lib, a, b: a + b),
+    Case("add_scalar", (A,), lambda lib, a: a + 1.5),
+    Case("radd_scalar", (A,), lambda lib, a: 2 + a),
+    Case("add_0d", (A, Input(())), lambda lib, a, b: a + b),
+    Case("sub", (A, A), lambda lib, a, b: a - b),
+    Case("sub_broadcast", (Input((4,)), Input((2, 3, 1))), lambda lib, a, b: a - b),
+    Case("rsub_scalar", (A,), lambda lib, a: 1.0 - a),
+    Case("mul", (A, A), lambda lib, a, b: a * b),
+    Case("mul_broadcast", (Input((2, 1, 4)), Input((3, 1))), lambda lib, a, b: a * b),
+    Case("mul_scalar", (A,), lambda lib, a: a * -3.0),
+    Case("mul_self", (A,), lambda lib, a: a * a),
+    Case("div", (A, POS), lambda lib, a, b: a / b),
+    Case("div_broadcast", (Input((2, 3, 4)), Input((3, 1), 0.5, 2.0)), lambda lib, a, b: a / b),
+    Case("rdiv_scalar", (POS,), lambda lib, a: 2.0 / a),
+    Case("neg", (A,), lambda lib, a: -a),
+    Case("pow_tensor", (POS, A), lambda lib, a, b: a**b),
+    Case("pow_tensor_broadcast", (POS, Input((4,))), lambda lib, a, b: a**b),
+    Case("pow_scalar_int", (A,), lambda lib, a: a**3),
+    Case("pow_scalar_float", (POS,), lambda lib, a: a**2.5),
+    Case("pow_scalar_negative", (POS,), lambda lib, a: a**-1.5),
+    Case("rpow_scalar", (A,), lambda lib, a: 2.0**a),
+    Case("exp", (A,), lambda lib, a: a.exp()),
+    Case("log", (POS,), lambda lib, a: a.log()),
+    Case("sqrt", (POS,), lambda lib, a: a.sqrt()),
+    Case("abs", (NZ,), lambda lib, a: a.abs()),
+    Case("sin", (A,), lambda lib, a: a.sin()),
+    Case("cos", (A,), lambda lib, a: a.cos()),
+    Case("maximum", (A, A), lambda lib, a, b: lib.maximum(a, b)),
+    Case("maximum_broadcast", (A, Input((4,))), lambda lib, a, b: lib.maximum(a, b)),
+    Case("minimum", (A, A), lambda lib, a, b: lib.minimum(a, b)),
+    Case("clamp", (A,), lambda lib, a: a.clamp(-0.5, 0.75)),
+    Case("clamp_min", (A,), lambda lib, a: a.clamp(min=0.1)),
+    Case("clamp_max", (A,), lambda lib, a: a.clamp(max=-0.3)),
+    Case("where", (mask((3, 4), 1), A, A), lambda lib, c, a, b: lib.where(c, a, b)),
+    Case("where_broadcast", (mask((3, 1), 2), A, Input((4,))), lambda lib, c, a, b: lib.where(c, a, b)),
+    # activations
+    Case("tanh", (A,), lambda lib, a: a.tanh()),
+    Case("sigmoid", (Input((3, 4), -8.0, 8.0),), lambda lib, a: a.sigmoid()),
+    Case("relu", (NZ,), lambda lib, a: a.relu()),
+    Case("leaky_relu", (NZ,), lambda lib, a: activation(lib, "leaky_relu", a, negative_slope=0.2)),
+    Case("gelu", (Input((3, 4), -4.0, 4.0),), lambda lib, a: activation(lib, "gelu", a)),
+    Case("gelu_tanh", (Input((3, 4), -4.0, 4.0),), lambda lib, a: activation(lib, "gelu", a, approximate="tanh")),
+    Case("silu", (Input((3, 4), -4.0, 4.0),), lambda lib, a: activation(lib, "silu", a)),
+    Case("softmax", (A,), lambda lib, a: a.softmax(dim=-1)),
+    Case("softmax_dim0", (X3,), lambda lib, a: a.softmax(dim=0)),
+    Case("softmax_huge", (A,), lambda lib, a: (a * 1e4).softmax(dim=1)),
+    Case("log_softmax", (A,), lambda lib, a: a.log_softmax(dim=-1)),
+    Case("log_softmax_dim1", (X3,), lambda lib, a: a.log_softmax(dim=1)),
+    Case("log_softmax_huge", (A,), lambda lib, a: (a * 1e4).log_softmax(dim=1)),
+    # matrix product
+    Case("matmul_1d_1d", (Input((4,)), Input((4,))), lambda lib, a, b: a @ b),
+    Case("matmul_1d_2d", (Input((4,)), Input((4, 3))), lambda lib, a, b: a @ b),
+    Case("matmul_2d_1d", (Input((3, 4)), Input((4,))), lambda lib, a, b: a @ b),
+    Case("matmul_2d_2d", (Input((3, 4)), Input((4, 5))), lambda lib, a, b: lib.matmul(a, b)),
+    Case("matmul_batched", (Input((2, 3, 4)), Input((2, 4, 5))), lambda lib, a, b: a @ b),
+    Case("matmul_batched_2d", (Input((2, 3, 4)), Input((4, 5))), lambda lib, a, b: a @ b),
+    Case("matmul_2d_batched", (Input((3, 4)), Input((2, 4, 5))), lambda lib, a, b: a @ b),
+    Case("matmul_broadcast_batch", (Input((2, 1, 3, 4)), Input((3, 4, 2))), lambda lib, a, b: a @ b),
+    Case("matmul_batched_1d", (Input((2, 3, 4)), Input((4,))), lambda lib, a, b: a @ b),
+    Case("matmul_1d_batched", (Input((4,)), Input((2, 4, 3))), lambda lib, a, b: a @ b),
+    # reductions
+    Case("sum", (X3,), lambda lib, a: a.sum()),
+    Case("sum_dim", (X3,), lambda lib, a: a.sum(dim=1)),
+    Case("sum_dims_keepdim", (X3,), lambda lib, a: a.sum(dim=(0, 2), keepdim=True)),
+    Case("sum_neg_dim", (X3,), lambda lib, a: a.sum(dim=-1)),
+    Case("mean", (X3,), lambda lib, a: a.mean()),
+    Case("mean_dim_keepdim", (X3,), lambda lib, a: a.mean(dim=1, keepdim=True)),
+    Case("mean_dims", (X3,), lambda lib, a: a.mean(dim=(0, -1))),
+    Case("max", (X3,), lambda lib, a: a.max()),
+    Case("max_dim", (X3,), lambda lib, a: a.max(dim=1).values),
+    Case("max_dim_keepdim", (X3,), lambda lib, a: a.max(dim=-1, keepdim=True).values),
+    Case("min", (X3,), lambda lib, a: a.min()),
+    Case("min_dim", (X3,), lambda lib, a: a.min(dim=0).values),
+    Case("min_dim_keepdim", (X3,), lambda lib, a: a.min(dim=2, keepdim=True).values),
+    Case("prod", (Input((2, 3), 0.5, 1.5),), lambda lib, a: a.prod()),
+    Case("prod_dim", (Input((2, 3, 4), 0.5, 1.5),), lambda lib, a: a.prod(dim=1)),
+    Case("prod_dim_keepdim", (Input((2, 3, 4), 0.5, 1.5),), lambda lib, a: a.prod(dim=-1, keepdim=True)),
+    Case("logsumexp_dim", (X3,), lambda lib, a: a.logsumexp(dim=1)),
+    Case("logsumexp_keepdim", (X3,), lambda lib, a: a.logsumexp(dim=-1, keepdim=True)),
+    Case("logsumexp_dims", (X3,), lambda lib, a: a.logsumexp(dim=(0, 2))),
+    Case("logsumexp_huge", (A,), lambda lib, a: (a * 1e4).logsumexp(dim=1)),
+    Case("var", (X3,), lambda lib, a: a.var()),
+    Case("var_dim", (X3,), lambda lib, a: a.var(dim=1)),
+    Case("var_dim_keepdim_biased", (X3,), lambda lib, a: a.var(dim=-1, keepdim=True, correction=0)),
+    Case("var_dims", (X3,), lambda lib, a: a.var(dim=(0, 2))),
+    Case("std", (X3,), lambda lib, a: a.std()),
+    Case("std_dim", (X3,), lambda lib, a: a.std(dim=0)),
+    Case("std_dim_keepdim_biased", (X3,), lambda lib, a: a.std(dim=2, keepdim=True, correction=0)),
+    # shape
+    Case("reshape", (A,), lambda lib, a: a.reshape(2, 6)),
+    Case("reshape_infer", (X3,), lambda lib, a: a.reshape(-1, 3)),
+    Case("view_flat", (X3,), lambda lib, a: a.view(-1)),
+    Case("flatten", (X3,), lambda lib, a: a.flatten(1)),
+    Case("permute", (X3,), lambda lib, a: a.permute(2, 0, 1)),
+    Case("transpose", (X3,), lambda lib, a: a.transpose(0, 2)),
+    Case("transpose_neg", (X3,), lambda lib, a: a.transpose(-1, -2)),
+    Case("t", (A,), lambda lib, a: a.t()),
+    Case("mT", (X3,), lambda lib, a: a.mT),
+    Case("expand", (Input((3, 1)),), lambda lib, a: a.expand(2, 3, 4)),
+    Case("expand_keep", (Input((1, 4)),), lambda lib, a: a.expand(3, -1)),
+    Case("repeat", (Input((2, 3)),), lambda lib, a: a.repeat(2, 3)),
+    Case("repeat_new_dims", (Input((2, 3)),), lambda lib, a: a.repeat(2, 1, 2)),
+    Case("squeeze", (Input((2, 1, 3, 1)),), lambda lib, a: a.squeeze()),
+    Case("squeeze_dim", (Input((2, 1, 3)),), lambda lib, a: a.squeeze(1)),
+    Case("unsqueeze", (A,), lambda lib, a: a.unsqueeze(1)),
+    Case("unsqueeze_neg", (A,), lambda lib, a: a.unsqueeze(-1)),
+    # indexing
+    Case("getitem_int", (X3,), lambda lib, a: a[1]),
+    Case("getitem_slices", (X3,), lambda lib, a: a[:, 1:3, ::2]),
+    Case("getitem_negative_ellipsis", (X3,), lambda lib, a: a[-1, ..., 0]),
+    Case("getitem_none", (A,), lambda lib, a: a[None, 1:, 2]),
+    Case("getitem_int_array_repeats", (A, Const([0, 2, 0, 1, 0], "int64")), lambda lib, a, i: a[i]),
+    Case("getitem_int_array_dim1", (A, Const([3, 1, 3], "int64")), lambda lib, a, i: a[:, i]),
+    Case("getitem_int_arrays_pair", (A, Const([0, 2, 2], "int64"), Const([1, 1, 3], "int64")),
+         lambda lib, a, i, j: a[i, j]),
+    Case("getitem_bool", (A, mask((3, 4), 3)), lambda lib, a, m: a[m]),
+    Case("getitem_bool_rows", (A, mask((3,), 4)), lambda lib, a, m: a[m]),
+    Case("setitem_basic", (A, Input((4,))), lambda lib, a, v: _set(a, 1, v)),
+    Case("setitem_slice_broadcast", (A, Input((3, 1))), lambda lib, a, v: _set(a, (slice(None), slice(1, 3)), v)),
+    Case("setitem_int_array", (A, Input((2, 4)), Const([2, 0], "int64")), lambda lib, a, v, i: _set(a, i, v)),
+    Case("setitem_bool", (A, mask((3, 4), 5)), lambda lib, a, m: _set(a, m, 0.5)),
+    Case("setitem_bool_tensor", (A, Input(()), mask((3, 4), 6)), lambda lib, a, v, m: _set(a, m, v)),
+    # joining and splitting
+    Case("cat", (A, Input((2, 4))), lambda lib, a, b: lib.cat([a, b])),
+    Case("cat_dim1_three", (A, Input((3, 1)), Input((3, 2))), lambda lib, a, b, c: lib.cat([a, b, c], dim=1)),
+    Case("cat_neg_dim", (X3, Input((2, 3, 2))), lambda lib, a, b: lib.cat([a, b], dim=-1)),
+    Case("stack", (A, A, A), lambda lib, a, b, c: lib.stack([a, b, c])),
+    Case("stack_last", (A, A), lambda lib, a, b: lib.stack([a, b], dim=-1)),
+    Case("split_size", (Input((5, 3)),), lambda lib, a: a.split(2)),
+    Case("split_sizes", (Input((3, 5)),), lambda lib, a: lib.split(a, [1, 4], dim=1)),
+    Case("chunk", (Input((2, 7)),), lambda lib, a: a.chunk(3, dim=1)),
+    # a composite: broadcasting and reuse through several ops
+    Case("composite_mlp", (Input((4, 3)), Input((3, 5)), Input((5,)), Input((5, 2))),
+         lambda lib, x, w1, b1, w2: ((x @ w1 + b1).tanh() @ w2).log_softmax(dim=-1)),
+]
+
+
+def _set(a: Any, index: Any, value: Any) -> Any:
+    """out = a copy of `a` with out[index] = value (a differentiable in-place write on a non-leaf)."""
+    out = a * 1
+    out[index] = value
+    return out
+
+
+CASES: dict[str, Case] = {case.name: case for case in _CASES}
+assert len(CASES) == len(_CASES), "case names must be unique"
