@@ -41,7 +41,11 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------
-# Convolution and pooling (module 09), one output position at a time
+# Convolution and pooling (module 09): a Python loop over output positions
+#
+# Each output position (i, j) is computed for the whole batch and every channel at once, with one
+# small NumPy product per position: simple to read, fast enough for LeNet-sized images. (The numpy
+# backend removes the loop over positions, module 15.)
 #
 # Shapes follow PyTorch: x (N, C, H, W), weights (O, C / groups, kh, kw), out (N, O, Ho, Wo).
 # `stride` and `dilation` are (rows, columns); conv padding is ((top, bottom), (left, right)) and
@@ -59,31 +63,37 @@ def pad2d(x: np.ndarray, padding: tuple[tuple[int, int], tuple[int, int]], value
     return padded
 
 
+def window(i: int, j: int, kernel: tuple[int, int], stride: tuple[int, int],
+           dilation: tuple[int, int] = (1, 1)) -> tuple[slice, slice]:
+    """The rows and columns of the (padded) input that output position (i, j) reads."""
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    return slice(i * sh, i * sh + dh * (kh - 1) + 1, dh), slice(j * sw, j * sw + dw * (kw - 1) + 1, dw)
+
+
 def conv2d_forward(x: np.ndarray, w: np.ndarray, stride: tuple[int, int],
                    padding: tuple[tuple[int, int], tuple[int, int]], dilation: tuple[int, int],
                    groups: int) -> np.ndarray:
-    """Cross-correlation: out[n, o, i, j] = sum over the window of x * w[o].
+    """Cross-correlation: out[n, o, i, j] = sum over c, di, dj of window[n, c, di, dj] * w[o, c, di, dj].
 
-    Output channel o sees only its group's input channels: with `groups` groups, channels
-    [g * C/groups, (g + 1) * C/groups) feed outputs [g * O/groups, (g + 1) * O/groups).
+    With `groups` groups, input channels [g * C/groups, (g + 1) * C/groups) feed only output
+    channels [g * O/groups, (g + 1) * O/groups).
     """
     # BEGIN SOLUTION 09
     padded = pad2d(x, padding)
     n, c, hp, wp = padded.shape
     o, cg, kh, kw = w.shape
-    (sh, sw), (dh, dw) = stride, dilation
-    ho = (hp - dh * (kh - 1) - 1) // sh + 1
-    wo = (wp - dw * (kw - 1) - 1) // sw + 1
+    (dh, dw), (sh, sw) = dilation, stride
+    ho, wo = (hp - dh * (kh - 1) - 1) // sh + 1, (wp - dw * (kw - 1) - 1) // sw + 1
     og = o // groups
     out = np.zeros((n, o, ho, wo), dtype=np.result_type(x, w))
-    for b in range(n):
-        for oc in range(o):
-            first = (oc // og) * cg  # first input channel of this output's group
-            for i in range(ho):
-                for j in range(wo):
-                    window = padded[b, first : first + cg, i * sh : i * sh + dh * (kh - 1) + 1 : dh,
-                                j * sw : j * sw + dw * (kw - 1) + 1 : dw]  # (cg, kh, kw)
-                    out[b, oc, i, j] = np.sum(window * w[oc])
+    for g in range(groups):
+        x_g = padded[:, g * cg : (g + 1) * cg]  # (N, cg, Hp, Wp): this group's input channels
+        w_g = w[g * og : (g + 1) * og]  # (og, cg, kh, kw): this group's filters
+        for i in range(ho):
+            for j in range(wo):
+                rows, cols = window(i, j, (kh, kw), stride, dilation)
+                patch = x_g[:, :, rows, cols]  # (N, cg, kh, kw)
+                out[:, g * og : (g + 1) * og, i, j] = np.tensordot(patch, w_g, axes=([1, 2, 3], [1, 2, 3]))
     return out
     # END SOLUTION
 
@@ -94,27 +104,25 @@ def conv2d_backward(grad: np.ndarray, x: np.ndarray, w: np.ndarray, stride: tupl
                     weight_grad: bool = True) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Gradients of conv2d_forward from grad = d loss / d out (N, O, Ho, Wo).
 
-    Each output out[n, o, i, j] was window . w[o], so its gradient g adds g * window to d w[o]
-    and g * w[o] to the window's place in d x (padded, then cropped back to x's shape).
+    Output (i, j) was patch . w, so its gradient g (N, og) adds g^T patch to d w and g w to the
+    patch's place in d x (computed padded, then cropped back to x's shape).
     """
     # BEGIN SOLUTION 09
     padded = pad2d(x, padding)
     grad_padded = np.zeros_like(padded)
     grad_w = np.zeros_like(w)
-    n, o, ho, wo = grad.shape
-    _, cg, kh, kw = w.shape
-    (sh, sw), (dh, dw) = stride, dilation
+    o, cg, kh, kw = w.shape
+    ho, wo = grad.shape[2:]
     og = o // groups
-    for b in range(n):
-        for oc in range(o):
-            first = (oc // og) * cg
-            for i in range(ho):
-                for j in range(wo):
-                    rows = slice(i * sh, i * sh + dh * (kh - 1) + 1, dh)
-                    cols = slice(j * sw, j * sw + dw * (kw - 1) + 1, dw)
-                    g = grad[b, oc, i, j]
-                    grad_w[oc] += g * padded[b, first : first + cg, rows, cols]
-                    grad_padded[b, first : first + cg, rows, cols] += g * w[oc]
+    for g in range(groups):
+        x_g = padded[:, g * cg : (g + 1) * cg]  # (N, cg, Hp, Wp)
+        w_g = w[g * og : (g + 1) * og]  # (og, cg, kh, kw)
+        for i in range(ho):
+            for j in range(wo):
+                rows, cols = window(i, j, (kh, kw), stride, dilation)
+                g_ij = grad[:, g * og : (g + 1) * og, i, j]  # (N, og)
+                grad_w[g * og : (g + 1) * og] += np.tensordot(g_ij, x_g[:, :, rows, cols], axes=([0], [0]))
+                grad_padded[:, g * cg : (g + 1) * cg, rows, cols] += np.tensordot(g_ij, w_g, axes=([1], [0]))
     (top, _), (left, _) = padding
     grad_x = grad_padded[:, :, top : top + x.shape[2], left : left + x.shape[3]]
     return (grad_x if input_grad else None), (grad_w if weight_grad else None)
@@ -123,10 +131,8 @@ def conv2d_backward(grad: np.ndarray, x: np.ndarray, w: np.ndarray, stride: tupl
 
 def max_pool2d_forward(x: np.ndarray, kernel_size: tuple[int, int], stride: tuple[int, int],
                        padding: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """Maximum of each window, and where in the window it was (row-major position, first on ties).
-
-    Padding is filled with -inf so it is never the maximum.
-    """
+    """Maximum of each window, and where in the window it was (row-major position di * kw + dj,
+    the first one on ties, as PyTorch). Padding is -inf, so it is never the maximum."""
     # BEGIN SOLUTION 09
     (kh, kw), (sh, sw), (ph, pw) = kernel_size, stride, padding
     padded = pad2d(x, ((ph, ph), (pw, pw)), value=-np.inf)
@@ -134,14 +140,13 @@ def max_pool2d_forward(x: np.ndarray, kernel_size: tuple[int, int], stride: tupl
     ho, wo = (hp - kh) // sh + 1, (wp - kw) // sw + 1
     out = np.zeros((n, c, ho, wo), dtype=x.dtype)
     index = np.zeros((n, c, ho, wo), dtype=np.int64)
-    for b in range(n):
-        for ch in range(c):
-            for i in range(ho):
-                for j in range(wo):
-                    window = padded[b, ch, i * sh : i * sh + kh, j * sw : j * sw + kw]
-                    best = int(np.argmax(window))  # NumPy's argmax also returns the first NaN
-                    index[b, ch, i, j] = best
-                    out[b, ch, i, j] = window.flat[best]
+    for i in range(ho):
+        for j in range(wo):
+            rows, cols = window(i, j, kernel_size, stride)
+            patch = padded[:, :, rows, cols].reshape(n, c, kh * kw)  # (N, C, kh*kw)
+            best = np.argmax(patch, axis=-1)  # (N, C); argmax also picks the first NaN
+            index[:, :, i, j] = best
+            out[:, :, i, j] = np.take_along_axis(patch, best[..., None], axis=-1)[..., 0]
     return out, index
     # END SOLUTION
 
@@ -151,15 +156,15 @@ def max_pool2d_backward(grad: np.ndarray, index: np.ndarray, x_shape: tuple[int,
                         padding: tuple[int, int]) -> np.ndarray:
     """Each output's gradient goes to the one input element that was its window's maximum."""
     # BEGIN SOLUTION 09
-    (kh, kw), (sh, sw), (ph, pw) = kernel_size, stride, padding
+    (kh, kw), (ph, pw) = kernel_size, padding
     n, c, h, w = x_shape
     grad_padded = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=grad.dtype)
-    for b in range(n):
-        for ch in range(c):
-            for i in range(grad.shape[2]):
-                for j in range(grad.shape[3]):
-                    di, dj = divmod(int(index[b, ch, i, j]), kw)
-                    grad_padded[b, ch, i * sh + di, j * sw + dj] += grad[b, ch, i, j]
+    positions = np.arange(kh * kw)
+    for i in range(grad.shape[2]):
+        for j in range(grad.shape[3]):
+            rows, cols = window(i, j, kernel_size, stride)
+            winner = index[:, :, i, j, None] == positions  # (N, C, kh*kw), one True per window
+            grad_padded[:, :, rows, cols] += (winner * grad[:, :, i, j, None]).reshape(n, c, kh, kw)
     return grad_padded[:, :, ph : ph + h, pw : pw + w]
     # END SOLUTION
 
@@ -177,11 +182,9 @@ def avg_pool2d_forward(x: np.ndarray, kernel_size: tuple[int, int], stride: tupl
     out = np.zeros((n, c, ho, wo), dtype=x.dtype)
     for i in range(ho):
         for j in range(wo):
-            rows, cols = slice(i * sh, i * sh + kh), slice(j * sw, j * sw + kw)
+            rows, cols = window(i, j, kernel_size, stride)
             count = kh * kw if count_include_pad else real[rows, cols].sum()
-            for b in range(n):
-                for ch in range(c):
-                    out[b, ch, i, j] = padded[b, ch, rows, cols].sum() / count
+            out[:, :, i, j] = padded[:, :, rows, cols].sum(axis=(2, 3)) / count
     return out
     # END SOLUTION
 
@@ -191,16 +194,14 @@ def avg_pool2d_backward(grad: np.ndarray, x_shape: tuple[int, ...], kernel_size:
                         count_include_pad: bool = True) -> np.ndarray:
     """Every element of a window receives its output's gradient divided by the window's count."""
     # BEGIN SOLUTION 09
-    (kh, kw), (sh, sw), (ph, pw) = kernel_size, stride, padding
+    (kh, kw), (ph, pw) = kernel_size, padding
     n, c, h, w = x_shape
     grad_padded = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=grad.dtype)
     real = pad2d(np.ones((1, 1, h, w)), ((ph, ph), (pw, pw)))[0, 0]
     for i in range(grad.shape[2]):
         for j in range(grad.shape[3]):
-            rows, cols = slice(i * sh, i * sh + kh), slice(j * sw, j * sw + kw)
+            rows, cols = window(i, j, kernel_size, stride)
             count = kh * kw if count_include_pad else real[rows, cols].sum()
-            for b in range(n):
-                for ch in range(c):
-                    grad_padded[b, ch, rows, cols] += grad[b, ch, i, j] / count
+            grad_padded[:, :, rows, cols] += grad[:, :, i, j, None, None] / count
     return grad_padded[:, :, ph : ph + h, pw : pw + w]
     # END SOLUTION
