@@ -123,11 +123,20 @@ def _module(number: int, slug: str, exercises: list[dict], unlocks: list[int]) -
 MANIFEST = {
     "modules": [
         _module(1, "one", [{"file": "ops.py", "qualname": "add"}], []),
-        _module(2, "two", [{"file": "ops.py", "qualname": "scale"}, {"file": "layers.py", "qualname": "Box.double"}], [1]),
+        _module(
+            2, "two", [{"file": "ops.py", "qualname": "scale"}, {"file": "layers.py", "qualname": "Box.double"}], [1]
+        ),
         _module(3, "three", [{"file": "layers.py", "qualname": "Box.triple"}], []),
     ],
     "milestones": [
-        {"id": 1, "year": 1957, "title": "First", "summary": "The first milestone.", "script": "milestones/m01_first.py", "requires": [1, 2]}
+        {
+            "id": 1,
+            "year": 1957,
+            "title": "First",
+            "summary": "The first milestone.",
+            "script": "milestones/m01_first.py",
+            "requires": [1, 2],
+        }
     ],
 }
 

@@ -56,7 +56,9 @@ def test_fails_with_this_module_blank(module: Module, tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: f"{e.module:02d}-{e.qualname}")
 def test_fails_with_one_exercise_blank(exercise: Exercise, tmp_path):
-    root = _edition(tmp_path, lambda region: region.qualname == exercise.qualname and region.path == REFERENCE / exercise.file)
+    root = _edition(
+        tmp_path, lambda region: region.qualname == exercise.qualname and region.path == REFERENCE / exercise.file
+    )
     module = MANIFEST.module(exercise.module)
     result = run_check(MANIFEST.path(module.check), root)
     assert not result.passed, f"check {module.check} passes with {exercise.describe()} blank: nothing tests it"

@@ -53,7 +53,9 @@ def _mentions() -> dict[str, list[str]]:
         if not path.is_file():
             continue
         text = path.read_text(encoding="utf-8")
-        lines = inline.findall(text) + (at_line_start.findall(text) if path.suffix == ".md" or "lessons" in path.parts else [])
+        lines = inline.findall(text) + (
+            at_line_start.findall(text) if path.suffix == ".md" or "lessons" in path.parts else []
+        )
         for line in lines:
             found.setdefault(line, []).append(str(path.relative_to(REPO)))
     return found
@@ -118,7 +120,11 @@ def test_student_flow(tmp_path, course, capsys, monkeypatch):
     assert code == 0 and "tinytorch/ops.py:10  add" in out.replace(os.sep, "/") and "Lesson: 01_one.ipynb" in out
 
     code, out = _run(capsys, "module", "test", "1")
-    assert code == 1 and "Not written yet: Module 01: add — see lesson 01" in out and "Raised in tinytorch/ops.py:11 in add" in out
+    assert (
+        code == 1
+        and "Not written yet: Module 01: add — see lesson 01" in out
+        and "Raised in tinytorch/ops.py:11 in add" in out
+    )
 
     _solve(tmp_path, reference, tmp_path / "ws", {1, 2})
     code, out = _run(capsys, "module", "test", "01")
@@ -210,7 +216,14 @@ def test_non_utf8_stream_does_not_crash(tmp_path, course, monkeypatch):
 @pytest.mark.parametrize("encoding", ["ascii", "cp1252"])
 def test_real_cli_on_a_non_utf8_console(tmp_path, encoding):
     env = {**os.environ, "PYTHONIOENCODING": encoding}
-    for argv in (["--help"], ["module", "list"], ["milestone", "list"], ["doctor"], ["module", "start", "2"], ["module", "test", "2"]):
+    for argv in (
+        ["--help"],
+        ["module", "list"],
+        ["milestone", "list"],
+        ["doctor"],
+        ["module", "start", "2"],
+        ["module", "test", "2"],
+    ):
         run = subprocess.run([sys.executable, "-m", "tito", *argv], cwd=tmp_path, env=env, capture_output=True)
         assert b"Traceback" not in run.stderr + run.stdout, (argv, run.stderr.decode(encoding, "replace"))
         assert run.returncode in (0, 1), argv

@@ -26,7 +26,11 @@ def _solution_lines(reference: Path) -> list[str]:
     lines = []
     for region in package_regions(reference):
         text = region.path.read_text(encoding="utf-8").splitlines()
-        lines += [line.strip() for line in text[region.begin : region.end - 1] if line.strip() and not line.strip().startswith("#")]
+        lines += [
+            line.strip()
+            for line in text[region.begin : region.end - 1]
+            if line.strip() and not line.strip().startswith("#")
+        ]
     return lines
 
 
@@ -97,14 +101,30 @@ def test_edition_refuses_a_non_empty_destination(tmp_path):
 
 BAD_MARKERS = {
     "unclosed": ("def f():\n    # BEGIN SOLUTION 02\n    return 1\n", 2, "never closed"),
-    "nested": ("def f():\n    # BEGIN SOLUTION 02\n    # BEGIN SOLUTION 02\n    return 1\n    # END SOLUTION\n", 3, "do not nest"),
+    "nested": (
+        "def f():\n    # BEGIN SOLUTION 02\n    # BEGIN SOLUTION 02\n    return 1\n    # END SOLUTION\n",
+        3,
+        "do not nest",
+    ),
     "end without begin": ("def f():\n    return 1\n    # END SOLUTION\n", 3, "without a BEGIN"),
-    "bad number": ("def f():\n    # BEGIN SOLUTION 42\n    return 1\n    # END SOLUTION\n", 2, "not a module of the course"),
+    "bad number": (
+        "def f():\n    # BEGIN SOLUTION 42\n    return 1\n    # END SOLUTION\n",
+        2,
+        "not a module of the course",
+    ),
     "one digit": ("def f():\n    # BEGIN SOLUTION 2\n    return 1\n    # END SOLUTION\n", 2, "malformed marker"),
     "misspelt": ("def f():\n    #BEGIN SOLUTION 02\n    return 1\n    # END SOLUTION\n", 2, "malformed marker"),
-    "indent": ("def f():\n    if True:\n        # BEGIN SOLUTION 02\n        return 1\n    # END SOLUTION\n", 5, "indented differently"),
+    "indent": (
+        "def f():\n    if True:\n        # BEGIN SOLUTION 02\n        return 1\n    # END SOLUTION\n",
+        5,
+        "indented differently",
+    ),
     "outside function": ("# BEGIN SOLUTION 02\nx = 1\n# END SOLUTION\n", 1, "not inside a function"),
-    "code after end": ("def f():\n    # BEGIN SOLUTION 02\n    y = 1\n    # END SOLUTION\n    return y\n", 4, "continues after END"),
+    "code after end": (
+        "def f():\n    # BEGIN SOLUTION 02\n    y = 1\n    # END SOLUTION\n    return y\n",
+        4,
+        "continues after END",
+    ),
 }
 
 
@@ -129,6 +149,9 @@ def test_the_reference_package_edition_compiles_without_leaks(tmp_path):
     reference = reference_package()
     manifest = load_manifest()
     blanked = generate_edition(reference, tmp_path / "tinytorch", valid_modules=manifest.numbers)
-    raises = sum(p.read_text(encoding="utf-8").count("raise NotImplementedError(\"Module ") for p in (tmp_path / "tinytorch").rglob("*.py"))
+    raises = sum(
+        p.read_text(encoding="utf-8").count('raise NotImplementedError("Module ')
+        for p in (tmp_path / "tinytorch").rglob("*.py")
+    )
     assert raises >= len(blanked)
     assert find_solution_leaks(reference, tmp_path / "tinytorch", blanked) == []

@@ -77,7 +77,9 @@ def test_check_import_error_is_a_failure(tmp_path, root):
 
 def test_package_syntax_error_is_a_failure_naming_the_line(tmp_path, root):
     ops = root / "tinytorch" / "ops.py"
-    ops.write_text(ops.read_text(encoding="utf-8").replace("return total_of_both", "return total_of_both +"), encoding="utf-8")
+    ops.write_text(
+        ops.read_text(encoding="utf-8").replace("return total_of_both", "return total_of_both +"), encoding="utf-8"
+    )
     result = run_check(_check(tmp_path, GOOD), root)
     assert not result.passed and "import tinytorch` failed" in result.problem and "ops.py" in result.problem
 
@@ -109,7 +111,9 @@ def test_stale_bytecode_is_never_graded(tmp_path, root):
     """An edit with the same size and mtime as a cached .pyc is still graded from the source."""
     ops = root / "tinytorch" / "ops.py"
     env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
-    subprocess.run([sys.executable, "-c", "import tinytorch"], cwd=root, check=True, env={**env, "PYTHONPATH": str(root)})
+    subprocess.run(
+        [sys.executable, "-c", "import tinytorch"], cwd=root, check=True, env={**env, "PYTHONPATH": str(root)}
+    )
     assert list(root.rglob("*.pyc"))  # a cache exists now, matching the correct code
     stat = ops.stat()
     ops.write_text(ops.read_text(encoding="utf-8").replace("a + b", "a - b"), encoding="utf-8")
@@ -125,7 +129,10 @@ def test_module_loaded_from_outside_the_root_refuses_grading(tmp_path, root):
     elsewhere.mkdir()
     (elsewhere / "sneaky.py").write_text("VALUE = 1\n", encoding="utf-8")
     init = root / "tinytorch" / "__init__.py"
-    init.write_text(init.read_text(encoding="utf-8") + f"__path__.append({str(elsewhere)!r})\nfrom . import sneaky\n", encoding="utf-8")
+    init.write_text(
+        init.read_text(encoding="utf-8") + f"__path__.append({str(elsewhere)!r})\nfrom . import sneaky\n",
+        encoding="utf-8",
+    )
     result = run_check(_check(tmp_path, GOOD), root)
     assert not result.passed and "refusing to grade" in result.problem and "tinytorch.sneaky" in result.problem
 

@@ -42,9 +42,13 @@ def test_the_loader_rejects_a_self_contradicting_manifest():
     assert "numbered 1, 2, 3" in _invalid(lambda d: d["modules"][1].update(number=5))
     assert "unlocks [] but the milestones say [1]" in _invalid(lambda d: d["modules"][1].update(unlocks=[]))
     assert "lesson must be 'lessons/01_one.py'" in _invalid(lambda d: d["modules"][0].update(lesson="lessons/one.py"))
-    assert "listed twice" in _invalid(lambda d: d["modules"][2]["exercises"].append({"file": "ops.py", "qualname": "add"}))
+    assert "listed twice" in _invalid(
+        lambda d: d["modules"][2]["exercises"].append({"file": "ops.py", "qualname": "add"})
+    )
     assert "prerequisites [3] must be earlier" in _invalid(lambda d: d["modules"][1].update(prerequisites=[3]))
-    assert "relative to the tinytorch package" in _invalid(lambda d: d["modules"][0]["exercises"].append({"file": "tinytorch/x.py", "qualname": "f"}))
+    assert "relative to the tinytorch package" in _invalid(
+        lambda d: d["modules"][0]["exercises"].append({"file": "tinytorch/x.py", "qualname": "f"})
+    )
     assert "script 'm1.py'" in _invalid(lambda d: d["milestones"][0].update(script="m1.py"))
 
 
@@ -62,8 +66,14 @@ def test_consistency_reports_each_disagreement_precisely(tmp_path):
 
     problems = consistency_problems(load_manifest(course / "manifest.json"), reference).problems
     assert len(problems) == 5, problems
-    assert any("layers.py:10: region of module 02 in Box.double is not in the manifest" in p and '"qualname": "Box.double"' in p for p in problems)
-    assert any("layers.py:16: Box.triple is marked module 03 in the code but listed under module 02" in p for p in problems)
+    assert any(
+        "layers.py:10: region of module 02 in Box.double is not in the manifest" in p
+        and '"qualname": "Box.double"' in p
+        for p in problems
+    )
+    assert any(
+        "layers.py:16: Box.triple is marked module 03 in the code but listed under module 02" in p for p in problems
+    )
     assert any("manifest module 01 lists ops.py helper, but the code has no region there" in p for p in problems)
     assert any("module 03 has a check file (checks/check_03_three.py) but no exercises" in p for p in problems)
     assert any("check_04_old.py: not named in the manifest" in p for p in problems)

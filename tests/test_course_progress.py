@@ -50,7 +50,10 @@ def test_completion_holds_until_the_student_edits_that_module(tmp_path, setup):
     assert all_states(workspace, manifest)[1].status is Status.COMPLETED
 
     ops = workspace.package_dir / "ops.py"
-    ops.write_text(ops.read_text(encoding="utf-8").replace("return total_of_both", "return total_of_both  # tidy"), encoding="utf-8")
+    ops.write_text(
+        ops.read_text(encoding="utf-8").replace("return total_of_both", "return total_of_both  # tidy"),
+        encoding="utf-8",
+    )
     state = all_states(workspace, manifest)[1]
     assert state.status is Status.CHANGED and "`tito module complete 1` again" in state.detail
 

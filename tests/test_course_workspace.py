@@ -12,7 +12,14 @@ from pathlib import Path
 import pytest
 
 from course_fakes import make_course, make_reference
-from tito.workspace import WorkspaceError, atomic_write, find_workspace, init_workspace, module_fingerprint, reset_module
+from tito.workspace import (
+    WorkspaceError,
+    atomic_write,
+    find_workspace,
+    init_workspace,
+    module_fingerprint,
+    reset_module,
+)
 
 
 @pytest.fixture
@@ -38,7 +45,9 @@ def _edit(path: Path, old: str, new: str) -> None:
 def test_init_creates_the_workspace(tmp_path, workspace):
     assert (workspace.root / "tito.toml").is_file()
     assert 'raise NotImplementedError("Module 01: add' in (workspace.package_dir / "ops.py").read_text(encoding="utf-8")
-    assert (workspace.blank_dir / "ops.py").read_text(encoding="utf-8") == (workspace.package_dir / "ops.py").read_text(encoding="utf-8")
+    assert (workspace.blank_dir / "ops.py").read_text(encoding="utf-8") == (workspace.package_dir / "ops.py").read_text(
+        encoding="utf-8"
+    )
     assert json.loads(workspace.progress_file.read_text(encoding="utf-8")) == {"format": 1, "modules": {}}
     notebook = workspace.lessons_dir / "01_one.ipynb"
     assert notebook.is_file()  # jupytext is a test dependency
@@ -68,13 +77,18 @@ def test_init_without_jupytext_copies_the_lesson(tmp_path, course, monkeypatch):
     lesson = workspace.lessons_dir / "01_one.py"
     assert lesson.is_file() and workspace.lesson_file(manifest.module(1)) == lesson
     assert lesson.read_text(encoding="utf-8").startswith("# ---\n# jupyter:")  # Jupytext header kept first
+    monkeypatch.undo()  # jupytext is back: `tito init` again adds the notebook beside the .py copy
+    init_workspace(workspace.root, manifest, reference)
+    assert workspace.lesson_file(manifest.module(1)) == workspace.lessons_dir / "01_one.ipynb" and lesson.is_file()
 
 
 def test_lesson_imports_the_workspace_package(workspace):
     """PITFALL 1 for lessons: run from lessons/, the lesson's first cell picks the workspace's tinytorch."""
     notebook = json.loads((workspace.lessons_dir / "01_one.ipynb").read_text(encoding="utf-8"))
     code = "\n".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code")
-    run = subprocess.run([sys.executable, "-c", code], cwd=workspace.lessons_dir, capture_output=True, text=True, check=True)
+    run = subprocess.run(
+        [sys.executable, "-c", code], cwd=workspace.lessons_dir, capture_output=True, text=True, check=True
+    )
     assert f"lesson uses {workspace.package_dir / '__init__.py'}" in run.stdout
 
 
@@ -90,7 +104,11 @@ def test_reset_restores_only_module_regions_after_a_backup(workspace, course):
     _edit(ops, 'raise NotImplementedError("Module 01: add — see lesson 01")', "return a + b  # module 01 work")
     _edit(ops, 'raise NotImplementedError("Module 02: scale — see lesson 02")', "return a * k  # module 02 work")
     _edit(ops, '"""Arithmetic."""', '"""Arithmetic, with my notes."""')
-    _edit(layers, 'raise NotImplementedError("Module 03: Box.triple — see lesson 03")', "return self.v * 3  # module 03 work")
+    _edit(
+        layers,
+        'raise NotImplementedError("Module 03: Box.triple — see lesson 03")',
+        "return self.v * 3  # module 03 work",
+    )
     before_ops, before_layers = ops.read_text(encoding="utf-8"), layers.read_text(encoding="utf-8")
 
     report = reset_module(workspace, manifest.module(2))
@@ -137,7 +155,9 @@ def test_reset_restores_a_deleted_file(workspace, course):
     (workspace.package_dir / "layers.py").unlink()
     report = reset_module(workspace, manifest.module(3))
     assert report.restored == [workspace.package_dir / "layers.py"]
-    assert (workspace.package_dir / "layers.py").read_text(encoding="utf-8") == (workspace.blank_dir / "layers.py").read_text(encoding="utf-8")
+    assert (workspace.package_dir / "layers.py").read_text(encoding="utf-8") == (
+        workspace.blank_dir / "layers.py"
+    ).read_text(encoding="utf-8")
 
 
 def test_fingerprint_follows_only_the_module_regions(workspace, course):

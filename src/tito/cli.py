@@ -72,14 +72,18 @@ class Context:
         if self.workspace_arg is not None:
             found = find_workspace(self.workspace_arg)
             if found is None:
-                raise CommandError(f"{self.workspace_arg} is not a tito workspace (no tito.toml): create one with `tito init`")
+                raise CommandError(
+                    f"{self.workspace_arg} is not a tito workspace (no tito.toml): create one with `tito init`"
+                )
             return found
         return find_workspace()
 
     def need_workspace(self) -> Workspace:
         workspace = self.workspace
         if workspace is None:
-            raise CommandError(f"{Path.cwd()} is not inside a workspace: create one with `tito init`, then run tito inside it")
+            raise CommandError(
+                f"{Path.cwd()} is not inside a workspace: create one with `tito init`, then run tito inside it"
+            )
         return workspace
 
     def print(self, text: str = "", *values: object) -> None:
@@ -113,7 +117,11 @@ def cmd_doctor(ctx: Context, args: argparse.Namespace) -> int:
     table = Table(title="tito doctor", show_header=False)
     python_ok = sys.version_info >= (3, 11)
     problems += not python_ok
-    table.add_row(ok if python_ok else fail, "Python", escape(f"{platform.python_version()} ({sys.executable})" + ("" if python_ok else ": 3.11 or newer is needed")))
+    table.add_row(
+        ok if python_ok else fail,
+        "Python",
+        escape(f"{platform.python_version()} ({sys.executable})" + ("" if python_ok else ": 3.11 or newer is needed")),
+    )
     try:
         import numpy as np
 
@@ -123,14 +131,24 @@ def cmd_doctor(ctx: Context, args: argparse.Namespace) -> int:
         table.add_row(fail, "NumPy", escape(f"missing: {sys.executable} -m pip install numpy"))
     has_pytest = importlib.util.find_spec("pytest") is not None
     problems += not has_pytest
-    table.add_row(ok if has_pytest else fail, "pytest", "installed (grading runs on it)" if has_pytest else escape(f"missing, grading needs it: {sys.executable} -m pip install pytest"))
+    table.add_row(
+        ok if has_pytest else fail,
+        "pytest",
+        "installed (grading runs on it)"
+        if has_pytest
+        else escape(f"missing, grading needs it: {sys.executable} -m pip install pytest"),
+    )
     try:
         table.add_row(ok, "tinytorch", escape(f"reference at {reference_package()}"))
     except FileNotFoundError as error:
         problems += 1
         table.add_row(fail, "tinytorch", escape(str(error)))
     workspace = ctx.workspace
-    table.add_row(ok if workspace else "-", "workspace", escape(str(workspace.package_dir) if workspace else "none here (create one with `tito init`)"))
+    table.add_row(
+        ok if workspace else "-",
+        "workspace",
+        escape(str(workspace.package_dir) if workspace else "none here (create one with `tito init`)"),
+    )
     missing = []
     for name, (pip_name, purpose) in OPTIONAL.items():
         if importlib.util.find_spec(name) is None:
@@ -149,10 +167,18 @@ def cmd_doctor(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
     workspace, report = init_workspace(Path(args.dir), ctx.manifest, reference_package())
-    ctx.print("Workspace {}: {} files added, {} existing files left untouched.", _relative(workspace.root), len(report.created), len(report.kept))
+    ctx.print(
+        "Workspace {}: {} files added, {} existing files left untouched.",
+        _relative(workspace.root),
+        len(report.created),
+        len(report.kept),
+    )
     lessons = [p for p in report.created if p.parent == workspace.lessons_dir]
     if lessons and lessons[0].suffix == ".py":
-        ctx.print("[yellow]Lessons were copied as .py files: install jupytext for notebooks ({}), then run `tito init` again.[/yellow]", f"{sys.executable} -m pip install jupytext")
+        ctx.print(
+            "[yellow]Lessons were copied as .py files: install jupytext for notebooks ({}), then run `tito init` again.[/yellow]",
+            f"{sys.executable} -m pip install jupytext",
+        )
     ctx.print("Next: cd {}, then `tito module start 1`.", _relative(workspace.root))
     return 0
 
@@ -173,10 +199,20 @@ def cmd_module_list(ctx: Context, args: argparse.Namespace) -> int:
     for module in ctx.manifest.modules:
         unlocks = ", ".join(f"M{i} {ctx.manifest.milestone(i).label}" for i in module.unlocks)
         check = "ready" if ctx.manifest.path(module.check).is_file() else "not available yet"
-        row = [module.nn, escape(module.title), str(len(module.exercises)) if module.exercises else "planned", check, escape(unlocks)]
+        row = [
+            module.nn,
+            escape(module.title),
+            str(len(module.exercises)) if module.exercises else "planned",
+            check,
+            escape(unlocks),
+        ]
         if states:
             state = states[module.number]
-            row.append(f"[{STATUS_STYLE[state.status]}]{state.status.value}[/]" if STATUS_STYLE[state.status] else state.status.value)
+            row.append(
+                f"[{STATUS_STYLE[state.status]}]{state.status.value}[/]"
+                if STATUS_STYLE[state.status]
+                else state.status.value
+            )
         table.add_row(*row)
     ctx.console.print(table)
     if not states:
@@ -189,12 +225,20 @@ def _milestone_table(ctx: Context, states) -> Table:
     for column in ("#", "milestone", "needs modules", "script", *(["status"] if states else [])):
         table.add_column(column)
     for milestone in ctx.manifest.milestones:
-        needs = f"{milestone.requires[0]:02d}-{milestone.requires[-1]:02d}" if len(milestone.requires) > 1 else f"{milestone.requires[0]:02d}"
+        needs = (
+            f"{milestone.requires[0]:02d}-{milestone.requires[-1]:02d}"
+            if len(milestone.requires) > 1
+            else f"{milestone.requires[0]:02d}"
+        )
         script = "ready" if ctx.manifest.path(milestone.script).is_file() else "not available yet"
         row = [str(milestone.id), escape(milestone.label), needs, script]
         if states:
             missing = missing_for(milestone, states)
-            row.append("[green]unlocked[/green]" if not missing else "locked: complete " + ", ".join(f"{n:02d}" for n in missing))
+            row.append(
+                "[green]unlocked[/green]"
+                if not missing
+                else "locked: complete " + ", ".join(f"{n:02d}" for n in missing)
+            )
         table.add_row(*row)
     return table
 
@@ -245,7 +289,10 @@ def cmd_module_start(ctx: Context, args: argparse.Namespace) -> int:
             parts.append(f"{prerequisite.name}{status}")
         ctx.print("Prerequisites: {}", ", ".join(parts))
         if states and any(states[n].status is not Status.COMPLETED for n in module.prerequisites):
-            ctx.print("[yellow]{} Some prerequisites are not completed: their code is used by this module's checks.[/yellow]", ctx.symbols.warn)
+            ctx.print(
+                "[yellow]{} Some prerequisites are not completed: their code is used by this module's checks.[/yellow]",
+                ctx.symbols.warn,
+            )
     lesson = workspace.lesson_file(module) if workspace else None
     if lesson:
         ctx.print("Lesson: {}", _relative(lesson))
@@ -256,7 +303,9 @@ def cmd_module_start(ctx: Context, args: argparse.Namespace) -> int:
     if not module.exercises:
         ctx.print("Exercises: planned, not available yet.")
         return 0
-    ctx.print("Exercises {} write the bodies between '# BEGIN SOLUTION {}' and '# END SOLUTION':", ctx.symbols.dash, module.nn)
+    ctx.print(
+        "Exercises {} write the bodies between '# BEGIN SOLUTION {}' and '# END SOLUTION':", ctx.symbols.dash, module.nn
+    )
     lines = _exercise_lines(workspace, module)
     root = workspace.package_dir if workspace else Path("tinytorch")
     for exercise in module.exercises:
@@ -264,7 +313,11 @@ def cmd_module_start(ctx: Context, args: argparse.Namespace) -> int:
         location = f"{_relative(root / exercise.file)}" + (f":{line}" if line else "")
         ctx.print("  {}  {}", location, exercise.qualname)
     if ctx.manifest.path(module.check).is_file():
-        ctx.print("Check your code with `tito module test {}`; record it with `tito module complete {}`.", module.number, module.number)
+        ctx.print(
+            "Check your code with `tito module test {}`; record it with `tito module complete {}`.",
+            module.number,
+            module.number,
+        )
     else:
         ctx.print("[yellow]This module's check is not available yet: it cannot be graded.[/yellow]")
     return 0
@@ -282,14 +335,18 @@ def _grade_root(ctx: Context, args: argparse.Namespace) -> tuple[Path, Workspace
 
 def _show_result(ctx: Context, module: Module, result: GradeResult, verbose: bool) -> None:
     s = ctx.symbols
-    marks = {"passed": f"[green]{s.ok}[/green]", "failed": f"[red]{s.fail}[/red]", "error": f"[red]{s.fail}[/red]", "skipped": f"[yellow]{s.skip}[/yellow]"}
+    marks = {
+        "passed": f"[green]{s.ok}[/green]",
+        "failed": f"[red]{s.fail}[/red]",
+        "error": f"[red]{s.fail}[/red]",
+        "skipped": f"[yellow]{s.skip}[/yellow]",
+    }
     for test in result.tests:
         ctx.print(marks[test.outcome] + " {} {}", test.name, "" if test.outcome == "passed" else f"({test.outcome})")
     counts = result.counts
-    ctx.print(
-        "Module {}: {} passed, {} failed, {} errors, {} skipped in {}s, graded against {}",
-        module.nn, counts["passed"], counts["failed"], counts["errors"], counts["skipped"], f"{result.seconds:.1f}", _relative(result.package_root / "tinytorch"),
-    )  # fmt: skip
+    tally = ", ".join(f"{counts[key]} {key}" for key in ("passed", "failed", "errors", "skipped"))
+    graded = _relative(result.package_root / "tinytorch")
+    ctx.print("Module {}: {} in {}s, graded against {}", module.nn, tally, f"{result.seconds:.1f}", graded)
     if verbose and result.output:
         ctx.console.print(escape(result.output))
     if result.passed:
@@ -304,16 +361,26 @@ def _show_result(ctx: Context, module: Module, result: GradeResult, verbose: boo
     elif failure.outcome == "skipped":
         ctx.print("A check must not skip (a skipped test grades nothing): {}", failure.message)
     else:
-        ctx.print("{}", f"{failure.exception}: {failure.message}" if failure.exception and failure.exception != "AssertionError" else failure.message)
+        ctx.print(
+            "{}",
+            f"{failure.exception}: {failure.message}"
+            if failure.exception and failure.exception != "AssertionError"
+            else failure.message,
+        )
     if failure.where:
         ctx.print("Raised in {}", failure.where)
+    elif "look at:" not in failure.message:
+        ctx.print("The functions of this module are listed by `tito module start {}`.", module.number)
     ctx.print("Details: `tito module test {} --verbose`", module.number)
 
 
 def _gradable(ctx: Context, args: argparse.Namespace) -> Module:
     module = ctx.manifest.module(args.module)
     if not ctx.manifest.path(module.check).is_file():
-        raise CommandError(f"module {module.nn} ({module.title}) is not available yet: its check {module.check} is not written, so it cannot be graded")
+        raise CommandError(
+            f"module {module.nn} ({module.title}) is not available yet: "
+            f"its check {module.check} is not written, so it cannot be graded"
+        )
     return module
 
 
@@ -337,14 +404,25 @@ def cmd_module_complete(ctx: Context, args: argparse.Namespace) -> int:
     record_run(workspace, module, "complete", result.passed, result.counts, result.summary())
     _show_result(ctx, module, result, args.verbose)
     if not result.passed:
-        ctx.print("[red]Module {} is not completed.[/red] Fix the failure above and run `tito module complete {}` again.", module.nn, module.number)
+        ctx.print(
+            "[red]Module {} is not completed.[/red] Fix the failure above and run `tito module complete {}` again.",
+            module.nn,
+            module.number,
+        )
         return 1
     after = all_states(workspace, ctx.manifest)
     ctx.print("[bold green]{} Module {} {} completed.[/bold green]", ctx.symbols.ok, module.nn, module.title)
     for milestone in ctx.manifest.milestones:
         if not missing_for(milestone, after) and missing_for(milestone, before):
-            ctx.print("[bold]Milestone {} unlocked: {}.[/bold] Run it with `tito milestone run {}`.", milestone.id, milestone.label, milestone.id)
-    upcoming = [m for m in ctx.manifest.modules if after[m.number].status is not Status.COMPLETED and m.number > module.number]
+            ctx.print(
+                "[bold]Milestone {} unlocked: {}.[/bold] Run it with `tito milestone run {}`.",
+                milestone.id,
+                milestone.label,
+                milestone.id,
+            )
+    upcoming = [
+        m for m in ctx.manifest.modules if after[m.number].status is not Status.COMPLETED and m.number > module.number
+    ]
     if upcoming:
         ctx.print("Next: `tito module start {}` ({}).", upcoming[0].number, upcoming[0].title)
     return 0
@@ -375,7 +453,9 @@ def cmd_module_lesson(ctx: Context, args: argparse.Namespace) -> int:
         if not source.is_file():
             raise CommandError(f"the lesson of module {module.nn} is not written yet")
         if workspace is not None:
-            raise CommandError(f"the lesson of module {module.nn} is missing from the workspace: `tito init {workspace.root}` adds it")
+            raise CommandError(
+                f"the lesson of module {module.nn} is missing from the workspace: `tito init {workspace.root}` adds it"
+            )
         lesson = source
     ctx.print("{}", lesson)
     if args.open:
@@ -407,7 +487,9 @@ def cmd_milestone_run(ctx: Context, args: argparse.Namespace) -> int:
     milestone = ctx.manifest.milestone(args.milestone)
     script = ctx.manifest.path(milestone.script)
     if not script.is_file():
-        raise CommandError(f"milestone {milestone.id} ({milestone.label}) is not available yet: {milestone.script} is not written")
+        raise CommandError(
+            f"milestone {milestone.id} ({milestone.label}) is not available yet: {milestone.script} is not written"
+        )
     workspace = None if args.reference else ctx.workspace
     root = workspace.root if workspace else reference_package().parent
     if workspace is not None:
@@ -418,7 +500,16 @@ def cmd_milestone_run(ctx: Context, args: argparse.Namespace) -> int:
                 ctx.symbols.warn, ", ".join(f"{n:02d}" for n in missing),
             )  # fmt: skip
     ctx.print("Milestone {} ({}) on {}", milestone.id, milestone.label, _relative(root / "tinytorch"))
-    command = [sys.executable, "-P", "-m", "tito.launch", str(root), str(script), *(["--quick"] if args.quick else []), *args.script_args]
+    command = [
+        sys.executable,
+        "-P",
+        "-m",
+        "tito.launch",
+        str(root),
+        str(script),
+        *(["--quick"] if args.quick else []),
+        *args.script_args,
+    ]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), *filter(None, [os.environ.get("PYTHONPATH")])])}
     sys.stdout.flush()
     return subprocess.call(command, env=env, cwd=workspace.root if workspace else None)
@@ -428,19 +519,31 @@ def cmd_milestone_run(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tito", description="TinyTorch course tool: build a deep-learning framework, module by module.")
+    parser = argparse.ArgumentParser(
+        prog="tito", description="TinyTorch course tool: build a deep-learning framework, module by module."
+    )
     parser.add_argument("--version", action="version", version=f"tito {_version()}")
-    parser.add_argument("-w", "--workspace", type=Path, help="workspace directory (default: found from the current directory)")
+    parser.add_argument(
+        "-w", "--workspace", type=Path, help="workspace directory (default: found from the current directory)"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    commands.add_parser("doctor", help="check Python, NumPy/BLAS, tinytorch and the optional extras").set_defaults(handler=cmd_doctor)
+    commands.add_parser("doctor", help="check Python, NumPy/BLAS, tinytorch and the optional extras").set_defaults(
+        handler=cmd_doctor
+    )
     init = commands.add_parser("init", help="create a workspace, or add what is missing to one (never overwrites)")
-    init.add_argument("dir", nargs="?", default="workspace", metavar="DIR", help="workspace directory (default: ./workspace)")
+    init.add_argument(
+        "dir", nargs="?", default="workspace", metavar="DIR", help="workspace directory (default: ./workspace)"
+    )
     init.set_defaults(handler=cmd_init)
 
-    module = commands.add_parser("module", help="lessons, exercises and grading").add_subparsers(dest="action", metavar="ACTION", required=True)
+    module = commands.add_parser("module", help="lessons, exercises and grading").add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
     module.add_parser("list", help="the modules of the course").set_defaults(handler=cmd_module_list)
-    module.add_parser("status", help="your progress, recomputed from your files").set_defaults(handler=cmd_module_status)
+    module.add_parser("status", help="your progress, recomputed from your files").set_defaults(
+        handler=cmd_module_status
+    )
     for name, handler, text in (
         ("start", cmd_module_start, "the lesson, the functions to write and the prerequisites"),
         ("test", cmd_module_test, "grade module N and explain the first failure"),
@@ -452,24 +555,37 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("module", metavar="N", help="module number (2 or 02) or name (tensor)")
         sub.set_defaults(handler=handler)
         if name in ("test", "complete"):
-            sub.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help=f"seconds before the check is stopped (default {DEFAULT_TIMEOUT:g})")
+            sub.add_argument(
+                "--timeout",
+                type=float,
+                default=DEFAULT_TIMEOUT,
+                help=f"seconds before the check is stopped (default {DEFAULT_TIMEOUT:g})",
+            )
             sub.add_argument("-v", "--verbose", action="store_true", help="also print pytest's output")
         if name == "test":
             where = sub.add_mutually_exclusive_group()
-            where.add_argument("--reference", action="store_true", help="grade the reference implementation instead of the workspace")
+            where.add_argument(
+                "--reference", action="store_true", help="grade the reference implementation instead of the workspace"
+            )
             where.add_argument("--package-root", metavar="DIR", help="grade the tinytorch package found in DIR")
         if name == "lesson":
             sub.add_argument("--open", action="store_true", help="open it in Jupyter Lab")
 
-    milestone = commands.add_parser("milestone", help="historical milestones run on your code").add_subparsers(dest="action", metavar="ACTION", required=True)
+    milestone = commands.add_parser("milestone", help="historical milestones run on your code").add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
     milestone.add_parser("list", help="the milestones and what they need").set_defaults(handler=cmd_milestone_list)
-    milestone.add_parser("status", help="which milestones your completed modules unlock").set_defaults(handler=cmd_milestone_status)
+    milestone.add_parser("status", help="which milestones your completed modules unlock").set_defaults(
+        handler=cmd_milestone_status
+    )
     run = milestone.add_parser(
         "run", help="run milestone N on your code", usage="tito milestone run [-h] [--reference] [--quick] N [-- ARGS...]",
         description="Run milestone N on your workspace's tinytorch. Arguments after -- are passed to the script.",
     )  # fmt: skip
     run.add_argument("milestone", metavar="N", help="milestone number")
-    run.add_argument("--reference", action="store_true", help="run on the reference implementation instead of your workspace")
+    run.add_argument(
+        "--reference", action="store_true", help="run on the reference implementation instead of your workspace"
+    )
     run.add_argument("--quick", action="store_true", help="a short run (passed to the script as --quick)")
     run.set_defaults(handler=cmd_milestone_run)
     return parser

@@ -52,7 +52,10 @@ def _solution_lines(text: str, regions: list[Region]) -> set[str]:
     return {
         line.strip()
         for n, line in enumerate(lines, start=1)
-        if n in inside and not line.strip().startswith("#") and any(c.isalnum() for c in line) and line.strip() not in outside
+        if n in inside
+        and not line.strip().startswith("#")
+        and any(c.isalnum() for c in line)
+        and line.strip() not in outside
     }
 
 

@@ -108,7 +108,9 @@ def run_check(check_file: Path, package_root: Path, *, timeout: float = DEFAULT_
         }
         start = time.perf_counter()
         try:
-            completed = subprocess.run(command, cwd=package_root, env=env, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+            completed = subprocess.run(
+                command, cwd=package_root, env=env, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL
+            )
         except subprocess.TimeoutExpired as expired:
             result.seconds = time.perf_counter() - start
             result.output = (expired.stdout or b"").decode("utf-8", "replace")
@@ -126,9 +128,13 @@ def run_check(check_file: Path, package_root: Path, *, timeout: float = DEFAULT_
         result.problem = report["problem"]
     elif report["collection_errors"]:
         error = report["collection_errors"][0]
-        result.problem = f"the check could not be loaded ({error['nodeid'] or 'collection'}):\n{error['message'].strip()}"
+        result.problem = (
+            f"the check could not be loaded ({error['nodeid'] or 'collection'}):\n{error['message'].strip()}"
+        )
     elif report["collected"] == 0:
         result.problem = "the check file holds no tests: nothing was graded"
     elif completed.returncode != 0 and result.first_failure is None:
-        result.problem = f"pytest exited with code {completed.returncode} although no test failed:\n{result.output.strip()[-500:]}"
+        result.problem = (
+            f"pytest exited with code {completed.returncode} although no test failed:\n{result.output.strip()[-500:]}"
+        )
     return result

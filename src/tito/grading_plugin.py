@@ -25,7 +25,14 @@ from tito.grading import REPORT_ENV, ROOT_ENV
 
 PACKAGE = "tinytorch"
 
-_report: dict = {"problem": None, "tests": {}, "collection_errors": [], "collected": 0, "exitstatus": None, "package_file": None}
+_report: dict = {
+    "problem": None,
+    "tests": {},
+    "collection_errors": [],
+    "collected": 0,
+    "exitstatus": None,
+    "package_file": None,
+}
 
 
 class _SourceOnlyLoader(importlib.machinery.SourceFileLoader):
@@ -95,7 +102,9 @@ def _where(excinfo: pytest.ExceptionInfo, root: Path) -> str:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = yield
     report = outcome.get_result()
-    entry = _report["tests"].setdefault(report.nodeid, {"outcome": "passed", "message": "", "exception": "", "where": ""})
+    entry = _report["tests"].setdefault(
+        report.nodeid, {"outcome": "passed", "message": "", "exception": "", "where": ""}
+    )
     if report.passed or entry["outcome"] != "passed":
         return  # keep the first failure of a test (setup before call before teardown)
     if report.skipped:
@@ -126,7 +135,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         strays = sorted(
             name
             for name, module in list(sys.modules.items())
-            if (name == PACKAGE or name.startswith(PACKAGE + ".")) and getattr(module, "__file__", None) and not _inside(module.__file__, root)
+            if (name == PACKAGE or name.startswith(PACKAGE + "."))
+            and getattr(module, "__file__", None)
+            and not _inside(module.__file__, root)
         )
         if strays:
             _report["problem"] = f"refusing to grade: modules {', '.join(strays)} were loaded from outside {root}"

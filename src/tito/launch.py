@@ -23,7 +23,10 @@ def main(argv: list[str]) -> int:
     import tinytorch
 
     if not Path(tinytorch.__file__).resolve().is_relative_to(root):
-        print(f"refusing to run: `import tinytorch` found {tinytorch.__file__}, not the package in {root}", file=sys.stderr)
+        print(
+            f"refusing to run: `import tinytorch` found {tinytorch.__file__}, not the package in {root}",
+            file=sys.stderr,
+        )
         return 3
     sys.argv = [str(script), *args]
     runpy.run_path(str(script), run_name="__main__")

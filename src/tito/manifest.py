@@ -144,14 +144,25 @@ def _require(condition: bool, message: str) -> None:
 
 def _parse_module(raw: dict, position: int) -> Module:
     number = raw.get("number")
-    _require(number == position, f"modules must be numbered 1, 2, 3, ... in order: entry {position} has number {number!r}")
+    _require(
+        number == position, f"modules must be numbered 1, 2, 3, ... in order: entry {position} has number {number!r}"
+    )
     slug = raw.get("slug", "")
     _require(bool(SLUG_RE.match(slug)), f"module {number}: slug {slug!r} must be lowercase letters, digits and _")
     nn = f"{number:02d}"
-    _require(raw.get("lesson") == f"lessons/{nn}_{slug}.py", f"module {nn}: lesson must be 'lessons/{nn}_{slug}.py', not {raw.get('lesson')!r}")
-    _require(raw.get("check") == f"checks/check_{nn}_{slug}.py", f"module {nn}: check must be 'checks/check_{nn}_{slug}.py', not {raw.get('check')!r}")
+    _require(
+        raw.get("lesson") == f"lessons/{nn}_{slug}.py",
+        f"module {nn}: lesson must be 'lessons/{nn}_{slug}.py', not {raw.get('lesson')!r}",
+    )
+    _require(
+        raw.get("check") == f"checks/check_{nn}_{slug}.py",
+        f"module {nn}: check must be 'checks/check_{nn}_{slug}.py', not {raw.get('check')!r}",
+    )
     prerequisites = tuple(raw.get("prerequisites", []))
-    _require(all(isinstance(p, int) and 1 <= p < number for p in prerequisites), f"module {nn}: prerequisites {list(prerequisites)} must be earlier modules")
+    _require(
+        all(isinstance(p, int) and 1 <= p < number for p in prerequisites),
+        f"module {nn}: prerequisites {list(prerequisites)} must be earlier modules",
+    )
     exercises = []
     for item in raw.get("exercises", []):
         file, qualname = item.get("file", ""), item.get("qualname", "")
@@ -164,8 +175,15 @@ def _parse_module(raw: dict, position: int) -> Module:
     for key in ("title", "summary"):
         _require(bool(raw.get(key)), f"module {nn}: {key} is missing")
     return Module(
-        number=number, slug=slug, title=raw["title"], summary=raw["summary"], exercises=tuple(exercises),
-        prerequisites=prerequisites, lesson=raw["lesson"], check=raw["check"], unlocks=tuple(raw.get("unlocks", [])),
+        number=number,
+        slug=slug,
+        title=raw["title"],
+        summary=raw["summary"],
+        exercises=tuple(exercises),
+        prerequisites=prerequisites,
+        lesson=raw["lesson"],
+        check=raw["check"],
+        unlocks=tuple(raw.get("unlocks", [])),
     )
 
 
@@ -173,10 +191,19 @@ def _parse_milestone(raw: dict, position: int, numbers: set[int]) -> Milestone:
     ident = raw.get("id")
     _require(ident == position, f"milestones must have ids 1, 2, 3, ... in order: entry {position} has id {ident!r}")
     script = raw.get("script", "")
-    _require(bool(re.fullmatch(rf"milestones/m{ident:02d}_[a-z][a-z0-9_]*\.py", script)), f"milestone {ident}: script {script!r} must look like 'milestones/m{ident:02d}_name.py'")
+    _require(
+        bool(re.fullmatch(rf"milestones/m{ident:02d}_[a-z][a-z0-9_]*\.py", script)),
+        f"milestone {ident}: script {script!r} must look like 'milestones/m{ident:02d}_name.py'",
+    )
     requires = tuple(raw.get("requires", []))
-    _require(bool(requires) and set(requires) <= numbers, f"milestone {ident}: requires {list(requires)} must be a non-empty list of module numbers")
-    _require(isinstance(raw.get("year"), int) and bool(raw.get("title")) and bool(raw.get("summary")), f"milestone {ident}: year, title and summary are required")
+    _require(
+        bool(requires) and set(requires) <= numbers,
+        f"milestone {ident}: requires {list(requires)} must be a non-empty list of module numbers",
+    )
+    _require(
+        isinstance(raw.get("year"), int) and bool(raw.get("title")) and bool(raw.get("summary")),
+        f"milestone {ident}: year, title and summary are required",
+    )
     return Milestone(ident, raw["year"], raw["title"], raw["summary"], script, requires)
 
 
@@ -191,16 +218,24 @@ def parse_manifest(data: dict, course_dir: Path = COURSE_DIR) -> Manifest:
     seen: dict[tuple[str, str], int] = {}
     for exercise in (e for m in modules for e in m.exercises):
         key = (exercise.file, exercise.qualname)
-        _require(key not in seen, f"exercise {exercise.file} {exercise.qualname} is listed twice (modules {seen.get(key)} and {exercise.module})")
+        _require(
+            key not in seen,
+            f"exercise {exercise.file} {exercise.qualname} is listed twice (modules {seen.get(key)} and {exercise.module})",
+        )
         seen[key] = exercise.module
     for module in modules:
         expected = tuple(ms.id for ms in milestones if max(ms.requires) == module.number)
-        _require(module.unlocks == expected, f"module {module.nn}: unlocks {list(module.unlocks)} but the milestones say {list(expected)} (a milestone is unlocked by its last required module)")
+        _require(
+            module.unlocks == expected,
+            f"module {module.nn}: unlocks {list(module.unlocks)} but the milestones say {list(expected)} "
+            "(a milestone is unlocked by its last required module)",
+        )
     return Manifest(modules, milestones, course_dir)
 
 
 def load_manifest(path: Path = MANIFEST_PATH) -> Manifest:
     """Read and validate the manifest (the course directory is the file's directory)."""
+    path = path.resolve()
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
@@ -230,7 +265,9 @@ def consistency_problems(manifest: Manifest, package_dir: Path) -> Consistency:
     for region in regions:
         key = (region.path.relative_to(package_dir).as_posix(), region.qualname)
         if key in found:
-            problems.append(f"{region.path}:{region.begin}: second region in {region.qualname} (first at line {found[key].begin})")
+            problems.append(
+                f"{region.path}:{region.begin}: second region in {region.qualname} (first at line {found[key].begin})"
+            )
         found[key] = region
     listed = {(e.file, e.qualname): e for e in manifest.exercises()}
     for key, region in found.items():
@@ -247,21 +284,31 @@ def consistency_problems(manifest: Manifest, package_dir: Path) -> Consistency:
             )
     for key, exercise in listed.items():
         if key not in found:
-            problems.append(f"manifest module {exercise.module:02d} lists {exercise.file} {exercise.qualname}, but the code has no region there")
+            problems.append(
+                f"manifest module {exercise.module:02d} lists {exercise.file} {exercise.qualname}, but the code has no region there"
+            )
 
     for module in manifest.modules:
         has_check = manifest.path(module.check).is_file()
         if has_check and not module.exercises:
-            problems.append(f"module {module.nn} has a check file ({module.check}) but no exercises: it would pass on a blank workspace")
+            problems.append(
+                f"module {module.nn} has a check file ({module.check}) but no exercises: it would pass on a blank workspace"
+            )
         if module.exercises and not has_check:
-            notes.append(f"module {module.nn}: {len(module.exercises)} exercises, no check file yet ({module.check}): not available to students")
+            notes.append(
+                f"module {module.nn}: {len(module.exercises)} exercises, no check file yet ({module.check}): not available to students"
+            )
         if not manifest.path(module.lesson).is_file():
             notes.append(f"module {module.nn}: no lesson yet ({module.lesson})")
     for milestone in manifest.milestones:
         if not manifest.path(milestone.script).is_file():
             notes.append(f"milestone {milestone.id}: no script yet ({milestone.script})")
 
-    named = {m.check for m in manifest.modules} | {m.lesson for m in manifest.modules} | {m.script for m in manifest.milestones}
+    named = (
+        {m.check for m in manifest.modules}
+        | {m.lesson for m in manifest.modules}
+        | {m.script for m in manifest.milestones}
+    )
     for folder, pattern in (("checks", "check_*.py"), ("lessons", "[0-9]*.py"), ("milestones", "m[0-9]*.py")):
         for path in sorted((manifest.course_dir / folder).glob(pattern)):
             if f"{folder}/{path.name}" not in named:
@@ -288,7 +335,9 @@ def sync_report(manifest: Manifest, package_dir: Path) -> str:
             if r.module == module.number
         ]
         body = ",\n".join(f"        {json.dumps(e, ensure_ascii=False)}" for e in exercises)
-        lines.append(f'  module {module.nn} {module.slug}: "exercises": [' + (f"\n{body}\n      ]" if exercises else "]"))
+        lines.append(
+            f'  module {module.nn} {module.slug}: "exercises": [' + (f"\n{body}\n      ]" if exercises else "]")
+        )
     lines.append("")
     lines.extend(f"problem: {p}" for p in result.problems)
     lines.extend(f"note: {n}" for n in result.notes)
@@ -296,7 +345,9 @@ def sync_report(manifest: Manifest, package_dir: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tito.manifest", description="Check the course manifest against the code.")
+    parser = argparse.ArgumentParser(
+        prog="python -m tito.manifest", description="Check the course manifest against the code."
+    )
     parser.add_argument("--sync-report", action="store_true", help="print the exercises found in the code, per module")
     parser.add_argument("--package", type=Path, help="package to scan (default: the reference tinytorch)")
     args = parser.parse_args(argv)
@@ -312,7 +363,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"note: {note}")
         for problem in result.problems:
             print(f"problem: {problem}")
-    print(f"{len(result.problems)} problems, {len(result.regions)} regions, {len(manifest.exercises())} exercises in the manifest")
+    print(
+        f"{len(result.problems)} problems, {len(result.regions)} regions, {len(manifest.exercises())} exercises in the manifest"
+    )
     return 1 if result.problems else 0
 
 

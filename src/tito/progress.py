@@ -55,14 +55,18 @@ def load_progress(workspace: Workspace) -> dict[str, dict[str, RunRecord]]:
         return {}
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return {nn: {kind: RunRecord(**record) for kind, record in runs.items()} for nn, runs in data["modules"].items()}
+        return {
+            nn: {kind: RunRecord(**record) for kind, record in runs.items()} for nn, runs in data["modules"].items()
+        }
     except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as error:
         raise ProgressError(
             f"{path} is damaged ({error}). Move it away; `tito module complete N` records each module again."
         ) from error
 
 
-def record_run(workspace: Workspace, module: Module, kind: str, passed: bool, counts: dict[str, int], message: str) -> RunRecord:
+def record_run(
+    workspace: Workspace, module: Module, kind: str, passed: bool, counts: dict[str, int], message: str
+) -> RunRecord:
     """Store the result of a `test` or `complete` run of `module` (atomically) and return it."""
     if kind not in ("test", "complete"):
         raise ValueError(f"record_run: kind must be 'test' or 'complete', not {kind!r}")
@@ -83,7 +87,9 @@ def record_run(workspace: Workspace, module: Module, kind: str, passed: bool, co
     return record
 
 
-def module_state(workspace: Workspace, manifest: Manifest, module: Module, progress: dict[str, dict[str, RunRecord]]) -> ModuleState:
+def module_state(
+    workspace: Workspace, manifest: Manifest, module: Module, progress: dict[str, dict[str, RunRecord]]
+) -> ModuleState:
     """Recompute a module's status from the recorded runs and the student's files as they are now."""
     if not manifest.path(module.check).is_file():
         return ModuleState(module, Status.NOT_AVAILABLE, "this module's check is not written yet")
@@ -92,7 +98,11 @@ def module_state(workspace: Workspace, manifest: Manifest, module: Module, progr
     if complete is not None and complete.passed:
         if complete.fingerprint == module_fingerprint(workspace, module):
             return ModuleState(module, Status.COMPLETED, "")
-        return ModuleState(module, Status.CHANGED, f"your code changed since completion: run `tito module complete {module.number}` again")
+        return ModuleState(
+            module,
+            Status.CHANGED,
+            f"your code changed since completion: run `tito module complete {module.number}` again",
+        )
     latest = max((r for r in (complete, test) if r is not None), key=lambda r: r.timestamp, default=None)
     if latest is None:
         return ModuleState(module, Status.NOT_STARTED, f"start with `tito module start {module.number}`")

@@ -70,19 +70,25 @@ def scan_markers(text: str, path: Path | str, valid_modules: Container[int] | No
             if valid_modules is not None and module not in valid_modules:
                 raise MarkerError(path, number, f"module number {begin['number']} is not a module of the course")
             if open_at is not None:
-                raise MarkerError(path, number, f"BEGIN SOLUTION inside the region opened at line {open_at[0]} (regions do not nest)")
+                raise MarkerError(
+                    path, number, f"BEGIN SOLUTION inside the region opened at line {open_at[0]} (regions do not nest)"
+                )
             open_at = (number, module, begin["indent"])
         elif end:
             if open_at is None:
                 raise MarkerError(path, number, "END SOLUTION without a BEGIN SOLUTION before it")
             start, module, indent = open_at
             if end["indent"] != indent:
-                raise MarkerError(path, number, f"END SOLUTION is indented differently from its BEGIN SOLUTION at line {start}")
+                raise MarkerError(
+                    path, number, f"END SOLUTION is indented differently from its BEGIN SOLUTION at line {start}"
+                )
             regions.append(Region(Path(path), module, start, number, indent))
             open_at = None
         else:
             raise MarkerError(
-                path, number, f"malformed marker {line.strip()!r}: write '# BEGIN SOLUTION NN' (NN two digits) or '# END SOLUTION'"
+                path,
+                number,
+                f"malformed marker {line.strip()!r}: write '# BEGIN SOLUTION NN' (NN two digits) or '# END SOLUTION'",
             )
     if open_at is not None:
         raise MarkerError(path, open_at[0], "BEGIN SOLUTION is never closed by '# END SOLUTION'")
@@ -120,13 +126,22 @@ def find_regions(text: str, path: Path | str, valid_modules: Container[int] | No
     functions = list(_functions(tree))
     located = []
     for region in regions:
-        enclosing = [(node.lineno, name, node) for name, node in functions if node.lineno < region.begin <= (node.end_lineno or 0)]
+        enclosing = [
+            (node.lineno, name, node)
+            for name, node in functions
+            if node.lineno < region.begin <= (node.end_lineno or 0)
+        ]
         if not enclosing:
-            raise MarkerError(path, region.begin, "region is not inside a function (a region is the body of a function or method)")
+            raise MarkerError(
+                path, region.begin, "region is not inside a function (a region is the body of a function or method)"
+            )
         _, qualname, node = max(enclosing, key=lambda item: item[0])  # the innermost function
         if (node.end_lineno or 0) > region.end:
             raise MarkerError(
-                path, region.end, f"code of {qualname} continues after END SOLUTION (line {node.end_lineno}); a region must be the rest of its function"
+                path,
+                region.end,
+                f"code of {qualname} continues after END SOLUTION (line {node.end_lineno}); "
+                "a region must be the rest of its function",
             )
         located.append(Region(region.path, region.module, region.begin, region.end, region.indent, qualname))
     return located

@@ -18,7 +18,6 @@ import importlib.util
 import os
 import shutil
 import tempfile
-import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -143,20 +142,17 @@ def _write_lessons(workspace: Workspace, manifest: Manifest, report: InitReport)
         source = manifest.path(module.lesson)
         if not source.is_file():
             continue  # the lesson is not written yet
-        existing = workspace.lesson_file(module)
-        if existing is not None:
-            report.kept.append(existing)
+        target = workspace.lessons_dir / (f"{source.stem}.ipynb" if have_jupytext else source.name)
+        if target.exists():
+            report.kept.append(target)
             continue
         text = lesson_text(source)
         if have_jupytext:
             import jupytext
 
-            target = workspace.lessons_dir / f"{source.stem}.ipynb"
-            notebook = jupytext.reads(text, fmt="py:percent")
             workspace.lessons_dir.mkdir(parents=True, exist_ok=True)
-            jupytext.write(notebook, target, fmt="ipynb")
+            jupytext.write(jupytext.reads(text, fmt="py:percent"), target, fmt="ipynb")
         else:
-            target = workspace.lessons_dir / source.name
             atomic_write(target, text)
         report.created.append(target)
 
@@ -177,8 +173,9 @@ def init_workspace(root: Path, manifest: Manifest, reference_dir: Path) -> tuple
         _copy_missing(edition, workspace.package_dir, report, student=True)
         _copy_missing(edition, workspace.blank_dir, report, student=False)
     _write_lessons(workspace, manifest, report)
+    created = datetime.now().isoformat(timespec="seconds")
     for path, text in (
-        (root / MARKER_FILE, f'# A TinyTorch workspace, created by `tito init`.\n[workspace]\ncreated = "{datetime.now().isoformat(timespec="seconds")}"\n'),
+        (root / MARKER_FILE, f'# A TinyTorch workspace, created by `tito init`.\n[workspace]\ncreated = "{created}"\n'),
         (workspace.progress_file, '{"format": 1, "modules": {}}\n'),
     ):
         if path.exists():
@@ -187,14 +184,6 @@ def init_workspace(root: Path, manifest: Manifest, reference_dir: Path) -> tuple
             atomic_write(path, text)
             report.created.append(path)
     return workspace, report
-
-
-def read_marker(workspace: Workspace) -> dict:
-    """The parsed tito.toml (a malformed one is an error that names the file)."""
-    try:
-        return tomllib.loads((workspace.root / MARKER_FILE).read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise WorkspaceError(f"{workspace.root / MARKER_FILE}: {error}") from error
 
 
 def _module_regions(path: Path, text: str, module: int) -> list[Region]:
@@ -264,14 +253,18 @@ def reset_module(workspace: Workspace, module: Module) -> ResetReport:
         try:
             regions = _module_regions(student_path, text, module.number)
         except MarkerError as error:
-            raise WorkspaceError(f"cannot find module {module.nn}'s regions: {error}. Nothing was changed; the blank file is {blank_path}") from error
+            raise WorkspaceError(
+                f"cannot find module {module.nn}'s regions: {error}. Nothing was changed; the blank file is {blank_path}"
+            ) from error
         if len(regions) != len(blank_regions):
             raise WorkspaceError(
                 f"{student_path} has {len(regions)} regions of module {module.nn}, the blank edition has {len(blank_regions)} "
                 f"(a marker was deleted?). Nothing was changed; the blank file is {blank_path}"
             )
         lines = text.splitlines(keepends=True)
-        for mine, fresh in sorted(zip(regions, blank_regions), key=lambda pair: pair[0].begin, reverse=True):
+        for mine, fresh in sorted(
+            zip(regions, blank_regions, strict=True), key=lambda pair: pair[0].begin, reverse=True
+        ):
             lines[mine.begin - 1 : mine.end] = fresh.lines(blank)
         new_text = "".join(lines)
         if new_text != text:

@@ -86,7 +86,9 @@ def assert_close(got: Any, expected: Any, ex: Exercise, what: str, *, rtol: floa
     if not np.allclose(actual, wanted, rtol=rtol, atol=atol, equal_nan=True):
         where = ""
         if wanted.ndim:
-            worst = np.unravel_index(np.argmax(np.abs(actual.astype(np.float64) - wanted.astype(np.float64))), wanted.shape)
+            worst = np.unravel_index(
+                np.argmax(np.abs(actual.astype(np.float64) - wanted.astype(np.float64))), wanted.shape
+            )
             where = f" (largest difference at index {tuple(int(i) for i in worst)})"
         fail(what, ex, expected=expected, got=got, why=f"wrong values{where}")
 
