@@ -156,6 +156,12 @@ class Tensor:
     def tolist(self) -> Any:
         return self.data.tolist()
 
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
     def numpy(self) -> np.ndarray:
         if self.requires_grad:
             raise RuntimeError("numpy: call .detach().numpy() on a tensor that requires grad")
@@ -329,7 +335,7 @@ class Tensor:
             )
         previous = Tensor._from_array(self.data)  # the old node, so the graph has no cycle
         previous.grad_fn, previous.requires_grad = self.grad_fn, self.requires_grad
-        result = op(previous, other)
+        result = op(previous, previous if other is self else other)  # y *= y: both sides are the old y
         if result.shape != self.shape:
             raise RuntimeError(f"in-place {ufunc.__name__}: result shape {result.shape} differs from {self.shape}")
         self.data, self.grad_fn, self.requires_grad = result.data.astype(self.dtype, copy=False), result.grad_fn, True
@@ -439,10 +445,10 @@ class Tensor:
         return minimum(self, other)
 
     def softmax(self, dim: int = -1) -> "Tensor":
-        return _apply(ops.Softmax, self, dim=dim)
+        return _apply(ops.Softmax, self, dim=_check_dims(self, dim, "softmax"))
 
     def log_softmax(self, dim: int = -1) -> "Tensor":
-        return _apply(ops.LogSoftmax, self, dim=dim)
+        return _apply(ops.LogSoftmax, self, dim=_check_dims(self, dim, "log_softmax"))
 
     def masked_fill(self, mask: "Tensor", value: float) -> "Tensor":
         return where(mask, tensor(value, dtype=self.dtype), self)
