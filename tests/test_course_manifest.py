@@ -8,7 +8,15 @@ import json
 import pytest
 
 from course_fakes import MANIFEST, make_course, make_reference, write_tree
-from tito.manifest import ManifestError, consistency_problems, load_manifest, main, parse_manifest, reference_package
+from tito.manifest import (
+    ManifestError,
+    consistency_problems,
+    load_manifest,
+    main,
+    parse_manifest,
+    reference_package,
+    write_exercises,
+)
 
 
 def test_the_manifest_matches_the_code_and_the_course_files():
@@ -95,3 +103,22 @@ def test_sync_report_prints_the_exercises_of_the_code(tmp_path, capsys):
     out = capsys.readouterr().out
     assert '{"file": "layers.py", "qualname": "Box.double"}' in out and "module 02 tensor" in out
     assert code == 1  # the real manifest does not list the fake package's exercises: problems reported
+
+
+def test_write_copies_the_exercises_of_the_code_into_the_manifest(tmp_path):
+    course = tmp_path / "course"
+    make_course(course)
+    reference = make_reference(tmp_path / "ref")
+    data = json.loads((course / "manifest.json").read_text(encoding="utf-8"))
+    for module in data["modules"]:
+        module["exercises"] = []
+    (course / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
+    write_exercises(course / "manifest.json", reference)
+    manifest = load_manifest(course / "manifest.json")
+    assert [[e.qualname for e in m.exercises] for m in manifest.modules] == [
+        ["add"],
+        ["Box.double", "scale"],
+        ["Box.triple"],
+    ]
+    assert consistency_problems(manifest, reference).problems == []
+    assert '{"file": "ops.py", "qualname": "add"}' in (course / "manifest.json").read_text(encoding="utf-8")

@@ -17,7 +17,9 @@ Decisions recorded here, because JSON has no comments:
 
 `consistency_problems` compares the manifest with the `# BEGIN SOLUTION NN` regions of the reference
 package and with the lesson, check and milestone files on disk. After adding exercises, run
-`python -m tito.manifest --sync-report` to print the exercises found in the code.
+`python -m tito.manifest --sync-report` to print the exercises found in the code, or
+`python -m tito.manifest --write` to copy them into the manifest (a region belongs to the module
+numbered on its BEGIN marker), then review the diff.
 """
 
 from __future__ import annotations
@@ -344,17 +346,42 @@ def sync_report(manifest: Manifest, package_dir: Path) -> str:
     return "\n".join(lines)
 
 
+def format_manifest(data: dict) -> str:
+    """The manifest as JSON with number lists and exercises on one line each, so diffs stay small."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    text = re.sub(r"\[([\d,\s]+)\]", lambda m: "[" + ", ".join(re.findall(r"\d+", m.group(1))) + "]", text)
+    text = re.sub(r'\{\s*"file": ("[^"]*"),\s*"qualname": ("[^"]*")\s*\}', r'{"file": \1, "qualname": \2}', text)
+    return text + "\n"
+
+
+def write_exercises(path: Path, package_dir: Path) -> None:
+    """Rewrite each module's exercise list in the manifest at `path` from the regions of the code."""
+    manifest = load_manifest(path)
+    regions = package_regions(package_dir, manifest.numbers)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for module in data["modules"]:
+        module["exercises"] = [
+            {"file": r.path.relative_to(package_dir).as_posix(), "qualname": r.qualname}
+            for r in regions
+            if r.module == module["number"]
+        ]
+    path.write_text(format_manifest(data), encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tito.manifest", description="Check the course manifest against the code."
     )
     parser.add_argument("--sync-report", action="store_true", help="print the exercises found in the code, per module")
+    parser.add_argument("--write", action="store_true", help="rewrite the manifest's exercise lists from the code")
     parser.add_argument("--package", type=Path, help="package to scan (default: the reference tinytorch)")
     args = parser.parse_args(argv)
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")
-    manifest = load_manifest()
     package = args.package or reference_package()
+    if args.write:
+        write_exercises(MANIFEST_PATH, package)
+    manifest = load_manifest()
     if args.sync_report:
         print(sync_report(manifest, package))
     result = consistency_problems(manifest, package)
