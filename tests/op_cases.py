@@ -71,6 +71,15 @@ def activation(lib: Any, name: str, x: Any, **options: Any) -> Any:
     return _apply(function, x, **options)
 
 
+def pad(lib: Any, x: Any, widths: tuple[tuple[int, int], ...], value: float) -> Any:
+    """Constant padding, (before, after) per axis: F.pad in PyTorch (last axis first), pad_array in TinyTorch."""
+    if lib.__name__ == "torch":
+        return lib.nn.functional.pad(x, [n for pair in reversed(widths) for n in pair], value=value)
+    from tinytorch.tensor import pad_array
+
+    return pad_array(x, widths, value)
+
+
 def mask(shape: tuple[int, ...], seed: int) -> Const:
     """A fixed boolean mask with both values present."""
     value = np.random.default_rng(seed).random(shape) < 0.5
@@ -120,6 +129,12 @@ _CASES = [
     Case("clamp", (A,), lambda lib, a: a.clamp(-0.5, 0.75)),
     Case("clamp_min", (A,), lambda lib, a: a.clamp(min=0.1)),
     Case("clamp_max", (A,), lambda lib, a: a.clamp(max=-0.3)),
+    Case("clip", (A,), lambda lib, a: a.clip(-1.0, 1.0)),
+    Case("square", (A,), lambda lib, a: a.square()),
+    Case("rsqrt", (POS,), lambda lib, a: a.rsqrt()),
+    Case("max_tensor", (A, A), lambda lib, a, b: a.max(b)),
+    Case("min_tensor", (A, A), lambda lib, a, b: a.min(b)),
+    Case("masked_fill", (A, mask((3, 4), 7)), lambda lib, a, m: a.masked_fill(m, -1.5)),
     Case("where", (mask((3, 4), 1), A, A), lambda lib, c, a, b: lib.where(c, a, b)),
     Case("where_broadcast", (mask((3, 1), 2), A, Input((4,))), lambda lib, c, a, b: lib.where(c, a, b)),
     # activations
@@ -193,6 +208,11 @@ _CASES = [
     Case("squeeze_dim", (Input((2, 1, 3)),), lambda lib, a: a.squeeze(1)),
     Case("unsqueeze", (A,), lambda lib, a: a.unsqueeze(1)),
     Case("unsqueeze_neg", (A,), lambda lib, a: a.unsqueeze(-1)),
+    Case("pad", (X3,), lambda lib, a: pad(lib, a, ((0, 0), (1, 2), (2, 0)), 0.5)),
+    Case("clone", (A,), lambda lib, a: a.clone()),
+    Case("T_2d", (A,), lambda lib, a: a.T),
+    Case("expand_as", (Input((3, 1)), A), lambda lib, a, b: a.expand_as(b) * b),
+    Case("view_as", (X3, Input((4, 6))), lambda lib, a, b: a.view_as(b) * b),
     # indexing
     Case("getitem_int", (X3,), lambda lib, a: a[1]),
     Case("getitem_slices", (X3,), lambda lib, a: a[:, 1:3, ::2]),
