@@ -38,7 +38,7 @@ class EmbeddingFunction(Function):
         `np.add.at`, which adds one row at a time)."""
         # BEGIN SOLUTION 12
         ids = self.indices.reshape(-1)  # (N,)
-        rows = grad.reshape(ids.size, -1)  # (N, D)
+        rows = grad.reshape(ids.size, grad.shape[-1])  # (N, D)
         out = np.zeros(self.weight_shape, dtype=grad.dtype)  # (V, D)
         if ids.size:
             order = np.argsort(ids, kind="stable")
@@ -59,6 +59,8 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
             f"embedding: indices must be an integer tensor (int64), got dtype {ids.dtype}; "
             "convert token ids with .long()"
         )
+    if weight.ndim != 2:
+        raise ValueError(f"embedding: weight must be a (num_embeddings, embedding_dim) table, got shape {weight.shape}")
     num = weight.shape[0]
     if ids.size and (ids.min() < 0 or ids.max() >= num):
         bad = ids.min() if ids.min() < 0 else ids.max()
@@ -77,48 +79,51 @@ class ScaledDotProductAttention(Function):
     """out = softmax(q k^T * scale + mask) v, in one node.
 
     q: (..., L, E), k: (..., S, E), v: (..., S, Ev) -> out: (..., L, Ev). `mask` is additive
-    (0 where a query may look, -inf where it may not), broadcastable to (..., L, S).
-    `dropout_mask` (already scaled by 1 / (1 - p)) multiplies the attention weights.
-    Backward, with P the weights and dO the incoming gradient:
-        dV = P^T dO;   dP = dO V^T;   dS = P * (dP - rowsum(dO * O));   dQ = dS K * scale;   dK = dS^T Q * scale.
-    (rowsum(dP * P) equals rowsum(dO * O), the cheaper one: (L, Ev) per row block instead of (L, S).)
+    (0 where a query may look, -inf where it may not), broadcastable to the scores (..., L, S).
+    `dropout_mask` (0 or 1 / (1 - p)) multiplies the attention weights: P' = P * M.
+    Backward, with P the softmax, dO the incoming gradient and O the output:
+        dV = P'^T dO;   dP = (dO V^T) * M;   dS = P * (dP - rowsum(dO * O));
+        dQ = dS K * scale;   dK = dS^T (Q * scale).
+    (rowsum(dO * O) equals rowsum(dP * P), and is cheaper: (L, Ev) per row block instead of (L, S).)
     """
 
     def forward(self, q: np.ndarray, k: np.ndarray, v: np.ndarray, scale: float,
                 mask: np.ndarray | None = None, dropout_mask: np.ndarray | None = None) -> np.ndarray:
-        self.scale = scale
+        self.scale, self.dropout_mask = scale, dropout_mask
         # BEGIN SOLUTION 13
-        q_scaled = q * np.asarray(scale, dtype=q.dtype)  # (..., L, E): scaling q is cheaper than scaling the scores
+        q_scaled = q * np.asarray(scale, dtype=q.dtype)  # (..., L, E): cheaper than scaling the (L, S) scores
         scores = q_scaled @ np.swapaxes(k, -1, -2)  # (..., L, S)
         if mask is not None:
-            scores = scores + mask  # (the mask may broadcast over more batch dims than q and k have)
-        peak = scores.max(axis=-1, keepdims=True)
+            scores += mask
+        peak = scores.max(axis=-1, keepdims=True)  # (..., L, 1)
         if mask is not None:
-            peak[np.isneginf(peak)] = 0  # a row with every key masked: all weights 0, not NaN
+            peak[np.isneginf(peak)] = 0  # a query whose keys are all masked: weights 0, not NaN
         scores -= peak
-        weights = np.exp(scores, out=scores)  # reuse the buffer: (..., L, S)
-        total = weights.sum(axis=-1, keepdims=True)
+        probs = np.exp(scores, out=scores)  # softmax in the scores' own buffer
+        total = probs.sum(axis=-1, keepdims=True)
         if mask is not None:
             total[total == 0] = 1
-        weights /= total
-        if dropout_mask is not None:
-            weights *= dropout_mask
+        probs /= total
+        weights = probs if dropout_mask is None else probs * dropout_mask  # P'
         out = weights @ v  # (..., L, Ev)
-        self.q_scaled, self.k, self.v, self.weights, self.out = q_scaled, k, v, weights, out
+        self.q_scaled, self.k, self.v, self.probs, self.weights, self.out = q_scaled, k, v, probs, weights, out
         return out
         # END SOLUTION
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
         # BEGIN SOLUTION 13
-        weights = self.weights  # P (after dropout, if any)
-        grad_v = np.swapaxes(weights, -1, -2) @ grad if self.needs_grad(2) else None  # (..., S, Ev)
-        grad_weights = grad @ np.swapaxes(self.v, -1, -2)  # dP: (..., L, S)
-        row = (grad * self.out).sum(axis=-1, keepdims=True)  # (..., L, 1)
-        grad_scores = grad_weights
-        grad_scores -= row
-        grad_scores *= weights  # dS = P * (dP - rowsum); a dropped weight is 0 so it passes nothing back
-        grad_q = (grad_scores @ self.k) * np.asarray(self.scale, dtype=grad.dtype) if self.needs_grad(0) else None
-        grad_k = np.swapaxes(grad_scores, -1, -2) @ self.q_scaled if self.needs_grad(1) else None
+        grad_v = np.swapaxes(self.weights, -1, -2) @ grad if self.needs_grad(2) else None  # (..., S, Ev)
+        grad_scores = grad @ np.swapaxes(self.v, -1, -2)  # dP': (..., L, S)
+        if self.dropout_mask is not None:
+            grad_scores *= self.dropout_mask  # dP
+        grad_scores -= (grad * self.out).sum(axis=-1, keepdims=True)  # dP - rowsum(dO * O)
+        grad_scores *= self.probs  # dS, in place
+        grad_q = grad_k = None
+        if self.needs_grad(0):
+            grad_q = grad_scores @ self.k  # (..., L, E)
+            grad_q *= np.asarray(self.scale, dtype=grad_q.dtype)
+        if self.needs_grad(1):
+            grad_k = np.swapaxes(grad_scores, -1, -2) @ self.q_scaled  # (..., S, E)
         return grad_q, grad_k, grad_v
         # END SOLUTION
 
@@ -142,6 +147,13 @@ def _additive_mask(attn_mask: Tensor | np.ndarray, dtype: np.dtype, op: str) -> 
         raise TypeError(f"{op}: attn_mask must be bool (True = take part) or float (added to the scores), "
                         f"got dtype {mask.dtype}")
     return mask.astype(dtype, copy=False)
+
+
+def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
 
 
 def scaled_dot_product_attention(
@@ -180,19 +192,21 @@ def scaled_dot_product_attention(
     dtype = query.dtype
     length, keys = query.shape[-2], key.shape[-2]
     mask = None
+    try:
+        scores_shape = np.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2]) + (length, keys)
+    except ValueError:
+        raise ValueError(f"{op}: the batch dims of query {query.shape}, key {key.shape} and value {value.shape} "
+                         "do not broadcast together") from None
     if is_causal:
         mask = _additive_mask(causal_mask(length, keys), dtype, op)
     elif attn_mask is not None:
         mask = _additive_mask(attn_mask, dtype, op)
-        try:
-            np.broadcast_shapes(mask.shape, query.shape[:-2] + (length, keys))
-        except ValueError:
-            raise ValueError(f"{op}: attn_mask of shape {mask.shape} does not broadcast to the scores' shape "
-                             f"{query.shape[:-2] + (length, keys)} (..., L, S)") from None
+        if not _broadcasts_to(mask.shape, scores_shape):
+            raise ValueError(f"{op}: attn_mask of shape {mask.shape} does not broadcast to the attention weights' "
+                             f"shape {scores_shape} (..., L, S)")
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
     dropout_mask = None
     if dropout_p > 0.0:
-        scores_shape = np.broadcast_shapes(query.shape[:-2], key.shape[:-2]) + (length, keys)
         keep = default_rng().random(scores_shape, dtype=np.float32) >= dropout_p
         dropout_mask = keep * np.asarray(1.0 / (1.0 - dropout_p), dtype=dtype)
     node = ScaledDotProductAttention()
