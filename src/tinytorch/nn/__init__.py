@@ -6,15 +6,19 @@ initialisers, `tinytorch.nn.utils` gradient clipping.
 
 from . import functional, init, utils
 from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh
+from .attention import MultiheadAttention
 from .conv import Conv1d, Conv2d
 from .dropout import Dropout
 from .dropout2d import Dropout2d
+from .embedding import Embedding, PositionalEmbedding, SinusoidalPositionalEncoding
+from .layernorm import LayerNorm
 from .linear import Flatten, Identity, Linear
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module, ModuleDict, ModuleList, Sequential
 from .normalization import BatchNorm1d, BatchNorm2d
 from .parameter import Parameter
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from .transformer import CausalSelfAttention, FeedForward, TransformerBlock
 
 __all__ = [
     "AdaptiveAvgPool2d",
@@ -23,15 +27,19 @@ __all__ = [
     "BCEWithLogitsLoss",
     "BatchNorm1d",
     "BatchNorm2d",
+    "CausalSelfAttention",
     "Conv1d",
     "Conv2d",
     "CrossEntropyLoss",
     "Dropout",
     "Dropout2d",
+    "Embedding",
+    "FeedForward",
     "Flatten",
     "GELU",
     "Identity",
     "L1Loss",
+    "LayerNorm",
     "LeakyReLU",
     "Linear",
     "LogSoftmax",
@@ -40,14 +48,18 @@ __all__ = [
     "Module",
     "ModuleDict",
     "ModuleList",
+    "MultiheadAttention",
     "NLLLoss",
     "Parameter",
+    "PositionalEmbedding",
     "ReLU",
     "Sequential",
     "SiLU",
     "Sigmoid",
+    "SinusoidalPositionalEncoding",
     "Softmax",
     "Tanh",
+    "TransformerBlock",
     "functional",
     "init",
     "utils",

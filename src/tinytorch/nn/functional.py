@@ -4,7 +4,8 @@ Activations (module 03) are thin wrappers over the Functions in `tinytorch.ops`.
 and the losses (module 05) define their own fused Functions here: one graph node computing the
 whole result, with a closed-form backward (module 06) instead of a chain of small nodes. Cross-entropy
 over (N, C) logits runs as one node because it sits in every classifier's training step.
-The image functions (module 09) live in `functional_spatial` and are re-exported here.
+The image functions (module 09) and the text ones (modules 12-14) live in `functional_spatial` and
+`functional_text` and are re-exported here.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from tinytorch.random import Generator, rng_of
 from tinytorch.tensor import Tensor, _apply, result_type
 
 from .functional_spatial import adaptive_avg_pool2d, avg_pool2d, batch_norm, conv1d, conv2d, dropout2d, max_pool2d
+from .functional_text import embedding, layer_norm, scaled_dot_product_attention
 
 _REDUCTIONS = ("mean", "sum", "none")
 

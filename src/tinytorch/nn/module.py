@@ -101,11 +101,13 @@ class Module:
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"cannot register a {kind} before Module.__init__() is called")
 
-    def _forget(self, name: str) -> None:
-        """Remove `name` from wherever it is registered, before it is registered anew."""
+    def _forget(self, name: str, keep: dict) -> None:
+        """Remove `name` from every registry but `keep` (where it is about to be set: replacing an
+        entry there keeps its position, so `model[1] = layer` stays layer 1)."""
         self.__dict__.pop(name, None)
         for store in (self._parameters, self._buffers, self._modules):
-            store.pop(name, None)
+            if store is not keep:
+                store.pop(name, None)
         self._non_persistent_buffers.discard(name)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
@@ -114,7 +116,7 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot assign '{type(param).__name__}' as parameter '{name}' "
                             "(tinytorch.nn.Parameter or None expected)")
-        self._forget(name)
+        self._forget(name, keep=self._parameters)
         self._parameters[name] = param
 
     def add_module(self, name: str, module: "Module | None") -> None:
@@ -122,7 +124,7 @@ class Module:
         self._check_name(name, "module")
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
-        self._forget(name)
+        self._forget(name, keep=self._modules)
         self._modules[name] = module
 
     register_module = add_module

@@ -39,6 +39,9 @@ class Optimizer:
         if isinstance(params, Tensor):
             raise TypeError(f"{type(self).__name__}: params should be an iterable of Tensors or dicts, "
                             "got a single Tensor (wrap it in a list)")
+        if isinstance(params, set):
+            raise TypeError(f"{type(self).__name__}: params must be an ordered collection (a list), not a set: "
+                            "a set's order changes between runs, and so would the optimizer state's")
         groups = list(params)
         if not groups:
             raise ValueError(f"{type(self).__name__} got an empty parameter list")
