@@ -76,3 +76,7 @@ for _name in ("exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "rel
               "log_softmax", "square", "sign"):
     globals()[_name] = _method_as_function(_name)
 del _name
+
+# The layers above the tensor, importable as tinytorch.nn, tinytorch.optim, tinytorch.data
+# (as in PyTorch); they import the names above, so they come last.
+from . import data, nn, optim  # noqa: E402

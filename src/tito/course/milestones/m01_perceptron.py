@@ -24,7 +24,7 @@ def separable_points(n: int, generator: tt.Generator) -> tuple[tt.Tensor, tt.Ten
     """Two Gaussian clouds on either side of the line x + 2y = 1, with a margin between them."""
     points = tt.randn(4 * n, 2, generator=generator) * 1.5
     side = points[:, 0] + 2 * points[:, 1] - 1
-    keep = (side.abs() > 0.5).numpy()  # a margin makes the classes cleanly separable
+    keep = (side.abs() > 0.1).numpy()  # a margin makes the classes cleanly separable
     points, side = points[keep][:n], side[keep][:n]
     labels = tt.where(side > 0, 1.0, -1.0)  # (n,) in {-1, +1}
     return points, labels
