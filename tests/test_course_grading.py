@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -98,6 +99,37 @@ def test_timeout_is_a_failure(tmp_path, root):
     check = _check(tmp_path, "import time\n\ndef test_slow():\n    time.sleep(60)\n")
     result = run_check(check, root, timeout=3)
     assert not result.passed and "did not finish within 3 s" in result.problem and result.seconds < 30
+
+
+def test_timeout_also_stops_processes_the_check_started(tmp_path, root):
+    """A process the check started (say, a data-loading worker) is stopped with it, not left running."""
+    check = _check(
+        tmp_path,
+        """
+        import pathlib, subprocess, sys, time
+
+        def test_spawns_and_hangs():
+            child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+            pathlib.Path("child.pid").write_text(str(child.pid))  # in the working directory: the root
+            time.sleep(60)
+        """,
+    )
+    result = run_check(check, root, timeout=3)
+    assert not result.passed and "did not finish" in result.problem and result.seconds < 20
+    if os.name == "posix":
+        pid = int((root / "child.pid").read_text())
+        deadline = time.monotonic() + 5
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def test_a_skipped_test_is_not_a_pass(tmp_path, root):

@@ -614,3 +614,6 @@ def main(argv: list[str] | None = None) -> int:
     except (CommandError, WorkspaceError, ProgressError, ManifestError, EditionError, LookupError) as error:
         console.print(f"[red]error:[/red] {escape(str(error))}")
         return 1
+    except KeyboardInterrupt:
+        console.print("interrupted")
+        return 130

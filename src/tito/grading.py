@@ -11,9 +11,11 @@ saying which.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -75,6 +77,34 @@ class GradeResult:
         return f"{failure.name}: {first_line}"
 
 
+def _run_process_group(command: list[str], cwd: Path, env: dict, timeout: float, log: Path) -> tuple[str, int | None]:
+    """Run `command` in a process group of its own; return its output and exit code (None: timed out).
+
+    Output goes to a file, not a pipe, so a process the check leaves behind cannot hold grading up;
+    when the command ends or times out, every process still in its group is killed.
+    """
+    group = (
+        {"start_new_session": True} if os.name == "posix" else {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+    )
+    with open(log, "wb") as stream:
+        process = subprocess.Popen(
+            command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=stream, stderr=stream, **group
+        )
+        returncode: int | None = None
+        try:
+            returncode = process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pass
+        finally:  # also on Ctrl-C: the group has its own session, so the terminal's signal missed it
+            if os.name == "posix":
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(process.pid, signal.SIGKILL)
+            elif returncode is None:
+                subprocess.run(["taskkill", "/F", "/T", "/PID", str(process.pid)], capture_output=True)
+            process.wait()
+    return log.read_text(encoding="utf-8", errors="replace"), returncode
+
+
 def run_check(check_file: Path, package_root: Path, *, timeout: float = DEFAULT_TIMEOUT) -> GradeResult:
     """Run `check_file` against the `tinytorch` package found in `package_root`."""
     check_file, package_root = Path(check_file).resolve(), Path(package_root).resolve()
@@ -107,20 +137,15 @@ def run_check(check_file: Path, package_root: Path, *, timeout: float = DEFAULT_
             REPORT_ENV: str(report_path),
         }
         start = time.perf_counter()
-        try:
-            completed = subprocess.run(
-                command, cwd=package_root, env=env, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL
-            )
-        except subprocess.TimeoutExpired as expired:
-            result.seconds = time.perf_counter() - start
-            result.output = (expired.stdout or b"").decode("utf-8", "replace")
+        output, returncode = _run_process_group(command, package_root, env, timeout, Path(tmp) / "output.txt")
+        result.seconds = time.perf_counter() - start
+        result.output = output
+        if returncode is None:
             result.problem = f"the check did not finish within {timeout:g} s (an endless loop, or far too slow code?)"
             return result
-        result.seconds = time.perf_counter() - start
-        result.output = (completed.stdout + completed.stderr).decode("utf-8", "replace")
         if not report_path.is_file():
             tail = "\n".join(result.output.strip().splitlines()[-5:])
-            result.problem = f"pytest stopped before reporting (exit code {completed.returncode}):\n{tail}"
+            result.problem = f"pytest stopped before reporting (exit code {returncode}):\n{tail}"
             return result
         report = json.loads(report_path.read_text(encoding="utf-8"))
     result.tests = [TestOutcome(nodeid, **entry) for nodeid, entry in report["tests"].items()]
@@ -133,8 +158,8 @@ def run_check(check_file: Path, package_root: Path, *, timeout: float = DEFAULT_
         )
     elif report["collected"] == 0:
         result.problem = "the check file holds no tests: nothing was graded"
-    elif completed.returncode != 0 and result.first_failure is None:
+    elif returncode != 0 and result.first_failure is None:
         result.problem = (
-            f"pytest exited with code {completed.returncode} although no test failed:\n{result.output.strip()[-500:]}"
+            f"pytest exited with code {returncode} although no test failed:\n{result.output.strip()[-500:]}"
         )
     return result
