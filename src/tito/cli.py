@@ -46,6 +46,7 @@ OPTIONAL = {  # import name: (pip name, what it is for)
     "safetensors": ("safetensors", "checking checkpoints against the safetensors library"),
     "torch": ("torch==2.13.0", "only to regenerate the golden test files"),
 }
+MAX_FAILURES_SHOWN = 10
 STATUS_STYLE = {
     Status.COMPLETED: "green",
     Status.TESTED: "cyan",
@@ -341,8 +342,16 @@ def _show_result(ctx: Context, module: Module, result: GradeResult, verbose: boo
         "error": f"[red]{s.fail}[/red]",
         "skipped": f"[yellow]{s.skip}[/yellow]",
     }
+    shown_failures = 0
     for test in result.tests:
-        ctx.print(marks[test.outcome] + " {} {}", test.name, "" if test.outcome == "passed" else f"({test.outcome})")
+        if test.outcome == "passed":
+            ctx.print(marks["passed"] + " {}", test.name)
+        elif shown_failures < MAX_FAILURES_SHOWN:
+            shown_failures += 1
+            ctx.print(marks[test.outcome] + " {} ({})", test.name, test.outcome)
+    hidden = sum(t.outcome != "passed" for t in result.tests) - shown_failures
+    if hidden:
+        ctx.print("  ... and {} more not passing", hidden)
     counts = result.counts
     tally = ", ".join(f"{counts[key]} {key}" for key in ("passed", "failed", "errors", "skipped"))
     graded = _relative(result.package_root / "tinytorch")
