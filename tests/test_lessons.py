@@ -31,6 +31,7 @@ LESSONS = sorted(LESSONS_DIR.glob("[0-9][0-9]_*.py"))
 REFERENCE = reference_package()
 TIMEOUT = 60  # seconds; a lesson is meant to run in a few
 SECTIONS = ["Why now", "The idea", "Build it", "Measure it", "In the real world", "Reflect", "What breaks next"]
+
 # Runs a lesson like `python lesson.py`, with matplotlib made unimportable, after checking which
 # tinytorch it gets.
 STUDENT_RUNNER = """
@@ -62,9 +63,15 @@ def section(text: str, title: str) -> str:
 
 def run_lesson(lesson: Path, package: Path, cwd: Path, student: bool) -> subprocess.CompletedProcess:
     """Run `lesson` in `cwd` with `package` (a tinytorch directory) first on the path."""
-    env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=os.pathsep.join([str(package.parent), os.environ.get("PYTHONPATH", "")]))
-    command = [sys.executable, "-c", STUDENT_RUNNER, str(lesson), str(package)] if student else [sys.executable, str(lesson)]
-    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=TIMEOUT)
+    path = os.pathsep.join([str(package.parent), os.environ.get("PYTHONPATH", "")])
+    env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=path)
+    if student:
+        command = [sys.executable, "-c", STUDENT_RUNNER, str(lesson), str(package)]
+    else:
+        command = [sys.executable, str(lesson)]
+    return subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=TIMEOUT
+    )
 
 
 def saved_plots(lesson: Path) -> set[str]:
@@ -85,7 +92,7 @@ def test_lessons_are_the_manifests():
     assert LESSONS, f"no lessons found in {LESSONS_DIR}"
     for lesson in LESSONS:
         module = MANIFEST.module(module_of(lesson))
-        assert MANIFEST.path(module.lesson) == lesson, f"{lesson.name}: the manifest names {module.lesson} for module {module.nn}"
+        assert MANIFEST.path(module.lesson) == lesson, f"{lesson.name}: module {module.nn}'s lesson is {module.lesson}"
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
@@ -105,7 +112,8 @@ def test_lesson_runs_without_matplotlib_on_modules_up_to_its_own(lesson, tmp_pat
     run_dir.mkdir()
     result = run_lesson(lesson, edition, run_dir, student=True)
     assert result.returncode == 0, (
-        f"{lesson.name} fails without matplotlib, or with modules after {number:02d} still blank:\n{result.stderr[-4000:]}"
+        f"{lesson.name} fails without matplotlib, or with the modules after {number:02d} blank:\n"
+        f"{result.stderr[-4000:]}"
     )
     assert not list(run_dir.glob("*.png"))
 
@@ -130,6 +138,7 @@ def test_lesson_has_the_seven_sections_in_order(lesson):
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
 def test_build_it_lists_exactly_the_modules_exercises(lesson, exercises):
+    """The Build it table: one row per file, `tinytorch/<file>` then the `qualname`s written there."""
     listed: set[tuple[str, str]] = set()
     for row in section(markdown(lesson), "Build it").splitlines():
         cells = [cell.strip() for cell in row.strip().strip("|").split("|")] if row.lstrip().startswith("|") else []
@@ -151,12 +160,13 @@ def test_tito_commands_in_the_lesson_exist(lesson, capsys):
     unchecked = re.sub(r"`tito(?: [^`]*)?`", "", text)
     stray = re.findall(r"(?<![\w./-])tito [a-z][\w-]*(?: [\w.-]+)*", unchecked)
     assert not stray, f"{lesson.name}: write tito commands in backticks so they are checked: {stray}"
-    assert f"tito module test {module_of(lesson)}" in commands, f"{lesson.name}: Build it must say how to check the work"
+    check = f"tito module test {module_of(lesson)}"
+    assert check in commands, f"{lesson.name}: Build it must say how to check the work (`{check}`)"
     parser = build_parser()
     for command in commands:
         words = command.split()[1:]
         with pytest.raises(SystemExit) as exit_info:
-            parser.parse_args([*words, "--help"])
+            parser.parse_args([*words, "--help"])  # exits 0 only if every word up to --help is valid
         assert exit_info.value.code == 0, f"{lesson.name}: `{command}` is not a tito command: {capsys.readouterr().err}"
         if words[:1] == ["module"] and len(words) > 2:
             MANIFEST.module(words[2])  # raises LookupError for a module that does not exist

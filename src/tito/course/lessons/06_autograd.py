@@ -32,6 +32,7 @@ from collections import Counter
 import numpy as np
 
 import tinytorch as tt
+from tinytorch.nn import functional as F
 
 tt.manual_seed(0)
 B, D, H, K = 64, 784, 256, 10  # batch, inputs, hidden units, classes
@@ -166,6 +167,8 @@ print(f"nodes: {len(tt.autograd.topological_order(y.grad_fn))}   path-by-path vi
 # | `tinytorch/ops.py` | `MatMul.backward` | grad @ bᵀ and aᵀ @ grad, including 1-D and batched operands |
 # | `tinytorch/ops.py` | `Sum.backward`, `Mean.backward`, `Max.backward` | spread the gradient back over the reduced axes (the mean divides, the max picks the winners and splits ties) |
 # | `tinytorch/ops.py` | `Reshape.backward`, `Permute.backward`, `GetItem.backward`, `Cat.backward` | move the gradient back where the data came from (getitem adds where an index repeats) |
+# | `tinytorch/nn/functional.py` | `LinearFunction.backward` | grad @ W, gradᵀ @ x summed over every leading dim, and the bias gradient as a sum over rows |
+# | `tinytorch/nn/functional.py` | `CrossEntropy.backward`, `BinaryCrossEntropy.backward`, `BinaryCrossEntropyWithLogits.backward` | the closed forms in the docstrings (for cross-entropy: softmax minus the target distribution), scaled by the reduction |
 #
 # Check with `tito module test 6`; then `tito milestone run 2` trains a network on XOR with your
 # gradients.
@@ -228,12 +231,39 @@ def inference() -> None:
 
 
 t_forward, t_step, t_nograd = best_time(lambda: forward(x, labels)), best_time(step), best_time(inference)
+t_backward = t_step - t_forward
 print(f"forward (records graph) {1e3 * t_forward:6.3f} ms")
-print(f"backward                {1e3 * (t_step - t_forward):6.3f} ms  ({(t_step - t_forward) / t_forward:.1f}x the forward)")
+print(f"backward                {1e3 * t_backward:6.3f} ms  ({t_backward / t_forward:.1f}x the forward)")
 print(f"forward under no_grad   {1e3 * t_nograd:6.3f} ms  (no nodes, nothing saved)")
 print(f"one gradient: {1e3 * t_step:.2f} ms, vs {2 * n_params * t_forward / 60:.0f} minutes by finite differences")
 
 # %% [markdown]
+# ### One node or a chain, with the backward included
+#
+# Module 05 timed `F.cross_entropy` (one node) against `F.nll_loss(F.log_softmax(z))` (a chain)
+# forward only. A training step also runs the backward:
+
+# %%
+for C in (10, 1_000, 32_000):
+    z = tt.randn(64, C, requires_grad=True)  # (B, C) logits
+    y = tt.randint(0, C, (64,))  # (B,)
+
+    def fused() -> None:
+        z.grad = None
+        F.cross_entropy(z, y).backward()
+
+    def chain() -> None:
+        z.grad = None
+        F.nll_loss(F.log_softmax(z, dim=1), y).backward()
+
+    t_fused, t_chain = best_time(fused), best_time(chain)
+    print(f"C = {C:6,d}: fused {1e3 * t_fused:7.2f} ms   chain {1e3 * t_chain:7.2f} ms   ({t_chain / t_fused:.1f}x)")
+
+# %% [markdown]
+# The chain's backward scatters the picked log-probabilities into a zero (B, C) array, then
+# multiplies and sums its way back through log-softmax; the fused node writes softmax − one-hot
+# in one pass over the (B, C) array it kept.
+#
 # ### A chain 100 000 operations deep
 #
 # A recursive engine would stop at depth ~1000. Yours is iterative:
