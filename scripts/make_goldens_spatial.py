@@ -127,7 +127,8 @@ def norm_goldens(rng: np.random.Generator) -> dict[str, np.ndarray]:
             with torch.no_grad():
                 layer.weight.copy_(torch.tensor(rng.uniform(0.5, 1.5, shape[1])))
                 layer.bias.copy_(torch.tensor(rng.standard_normal(shape[1])))
-            out[f"{name}/weight"], out[f"{name}/bias"] = layer.weight.detach().numpy().copy(), layer.bias.detach().numpy().copy()
+            out[f"{name}/weight"] = layer.weight.detach().numpy().copy()
+            out[f"{name}/bias"] = layer.bias.detach().numpy().copy()
         config = dict(layer=layer_name, momentum=momentum, affine=affine, track_running_stats=track, steps=NORM_STEPS)
         out[f"{name}/config"] = np.array(json.dumps(config))
         for mode in [f"train{s}" for s in range(NORM_STEPS)] + ["eval"]:
@@ -172,7 +173,10 @@ def main() -> int:
                 problems.append(f"{path.name}: keys differ: {sorted(set(stored.files) ^ set(arrays))}")
                 continue
             for key, value in arrays.items():
-                same = (stored[key] == value).all() if value.dtype.kind == "U" else np.allclose(stored[key], value, rtol=1e-9, atol=1e-12)
+                if value.dtype.kind == "U":
+                    same = bool((stored[key] == value).all())
+                else:
+                    same = np.allclose(stored[key], value, rtol=1e-9, atol=1e-12)
                 if not same:
                     problems.append(f"{path.name}: {key} differs from the regenerated value")
     for problem in problems:

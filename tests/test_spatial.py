@@ -95,7 +95,8 @@ def test_pooling_matches_torch(case: str, name: str) -> None:
         if cfg["kind"].startswith("max"):
             out = max_pool2d(x, pair(cfg["kernel"]), pair(cfg["stride"]), pair(cfg["padding"]))
         elif cfg["kind"] == "avg":
-            out = avg_pool2d(x, pair(cfg["kernel"]), pair(cfg["stride"]), pair(cfg["padding"]), cfg["count_include_pad"])
+            out = avg_pool2d(x, pair(cfg["kernel"]), pair(cfg["stride"]), pair(cfg["padding"]),
+                             cfg["count_include_pad"])
         else:
             out = adaptive_avg_pool2d(x, pair(cfg["kernel"]))
         out.backward(Tensor(c["grad_out"]))

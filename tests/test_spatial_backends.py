@@ -14,11 +14,11 @@ import pytest
 import tinytorch
 from tinytorch import backend
 from tinytorch.backend import naive, numpy_backend
+from tinytorch.nn.activation import ReLU
 from tinytorch.nn.conv import Conv2d
 from tinytorch.nn.dropout2d import Dropout2d
 from tinytorch.nn.linear import Flatten, Linear
 from tinytorch.nn.module import Module, Sequential
-from tinytorch.nn.activation import ReLU
 from tinytorch.nn.normalization import BatchNorm2d
 from tinytorch.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from tinytorch.testing import assert_close

@@ -123,7 +123,8 @@ def conv2d_backward(grad: np.ndarray, x: np.ndarray, w: np.ndarray, stride: Pair
         grad_padded = xp.zeros((n, h + top + bottom, wd + left + right, c), dtype=grad.dtype)
         w_mat = w.reshape(groups, og, cg, kh * kw).transpose(0, 1, 3, 2)  # (G, og, kh*kw, cg)
         for g in range(groups):
-            cols = (g_rows[:, g * og : (g + 1) * og] @ w_mat[g].reshape(og, kh * kw * cg)).reshape(n, ho, wo, kh, kw, cg)
+            cols = g_rows[:, g * og : (g + 1) * og] @ w_mat[g].reshape(og, kh * kw * cg)  # (L, kh*kw*cg)
+            cols = cols.reshape(n, ho, wo, kh, kw, cg)
             for i in range(kh):
                 for j in range(kw):
                     rows = slice(i * dilation[0], i * dilation[0] + stride[0] * (ho - 1) + 1, stride[0])
@@ -176,8 +177,12 @@ def max_pool2d_backward(grad: np.ndarray, index: np.ndarray, x_shape: tuple[int,
     n, c, h, w = x_shape
     (ph, pw) = padding
     grad_padded = xp.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=grad.dtype).transpose(0, 3, 1, 2)
+    overlapping = stride[0] < kernel_size[0] or stride[1] < kernel_size[1]
     for t, tap in _taps(grad_padded, kernel_size, stride, out_size):
-        tap += grad * (index == t)
+        if overlapping:
+            tap += grad * (index == t)
+        else:  # each input element is in at most one window: write, no need to read and add
+            xp.multiply(grad, index == t, out=tap)
     return grad_padded[:, :, ph : ph + h, pw : pw + w]
     # END SOLUTION
 

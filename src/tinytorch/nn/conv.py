@@ -75,8 +75,8 @@ class Conv2d(_ConvNd):
                  dtype: object = None) -> None:
         name = type(self).__name__
         pad = padding if isinstance(padding, str) else _two(padding, "padding", name, minimum=0)
-        super().__init__(in_channels, out_channels, _two(kernel_size, "kernel_size", name), _two(stride, "stride", name),
-                         pad, _two(dilation, "dilation", name), groups, bias, dtype)
+        super().__init__(in_channels, out_channels, _two(kernel_size, "kernel_size", name),
+                         _two(stride, "stride", name), pad, _two(dilation, "dilation", name), groups, bias, dtype)
 
     def forward(self, input: Tensor) -> Tensor:
         # BEGIN SOLUTION 09

@@ -231,7 +231,8 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | tuple[int | None, int 
     n, c, h, w = x.shape
     sizes = (output_size, output_size) if isinstance(output_size, (int, np.integer)) else tuple(output_size)
     if len(sizes) != 2 or any(s is not None and (not isinstance(s, (int, np.integer)) or s < 1) for s in sizes):
-        raise ValueError(f"{op}: output_size must be a positive int or a pair of positive ints (or None), got {output_size!r}")
+        raise ValueError(f"{op}: output_size must be a positive int or a pair of positive ints (or None), "
+                         f"got {output_size!r}")
     oh, ow = (h if sizes[0] is None else int(sizes[0])), (w if sizes[1] is None else int(sizes[1]))
     # BEGIN SOLUTION 09
     rows = Tensor._from_array(_adaptive_bins(h, oh, x.dtype).T)  # (H, oh)

@@ -1,0 +1,257 @@
+"""Convolution speed: TinyTorch against PyTorch and a hand-written NumPy version, in one run.
+
+    python benchmarks/bench_conv.py        # 1 thread and the default thread count, each in a subprocess
+    python benchmarks/bench_conv.py 1      # one thread count only (0 = the default)
+
+Workloads: Conv2d 64->64 3x3 padding 1 on 32x32 images, batch 32 (forward, forward + backward), and
+one training step of a small CIFAR-sized CNN (batch 64 of 3x32x32: three 3x3 conv layers 3->32->64->128,
+each followed by ReLU and 2x2 max-pooling, then Linear 2048->256, ReLU, Linear 256->10,
+cross-entropy, Adam). Prints medians and ratios, then one `BENCH-JSON` line for the runner.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def median_seconds(step, warmup: int = 2, repeat: int = 10, min_seconds: float = 1.0) -> float:
+    for _ in range(warmup):
+        step()
+    times: list[float] = []
+    start = time.perf_counter()
+    while len(times) < repeat or (time.perf_counter() - start < min_seconds and len(times) < 100):
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def child(threads: int) -> None:
+    """Time every workload with BLAS pinned to `threads` (0: library default)."""
+    if threads:
+        for name in THREAD_VARIABLES:  # before NumPy or torch load BLAS
+            os.environ[name] = str(threads)
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+    import numpy as np
+
+    import tinytorch
+    from tinytorch import nn, optim
+    from tinytorch.nn.conv import Conv2d
+    from tinytorch.nn.pooling import MaxPool2d
+
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    if torch is not None and threads:
+        torch.set_num_threads(threads)
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((32, 64, 32, 32), dtype=np.float32)
+    w = (rng.standard_normal((64, 64, 3, 3), dtype=np.float32) * 0.05)
+    b = np.zeros(64, dtype=np.float32)
+    g = rng.standard_normal((32, 64, 32, 32), dtype=np.float32)
+    images = rng.standard_normal((64, 3, 32, 32), dtype=np.float32)
+    labels = rng.integers(0, 10, 64)
+    cases: list[dict] = []
+
+    # ---------------------------------------------------------------- one Conv2d layer
+    conv = Conv2d(64, 64, 3, padding=1)
+    conv.weight.data[...] = w
+    tx = tinytorch.tensor(x, requires_grad=True)
+    tg = tinytorch.tensor(g)
+
+    def tiny_forward() -> None:
+        with tinytorch.no_grad():
+            conv(tx)
+
+    def tiny_step() -> None:
+        tx.grad = conv.weight.grad = conv.bias.grad = None
+        conv(tx).backward(tg)
+
+    forward = {"tinytorch": median_seconds(tiny_forward), "numpy": median_seconds(lambda: numpy_conv(x, w, b))}
+    step = {"tinytorch": median_seconds(tiny_step),
+            "numpy": median_seconds(lambda: numpy_conv_backward(g, *numpy_conv(x, w, b)[1:]))}
+    if torch is not None:
+        t_conv = torch.nn.Conv2d(64, 64, 3, padding=1)
+        with torch.no_grad():
+            t_conv.weight.copy_(torch.from_numpy(w))
+        t_x, t_g = torch.tensor(x, requires_grad=True), torch.from_numpy(g)
+
+        def torch_forward() -> None:
+            with torch.no_grad():
+                t_conv(t_x)
+
+        def torch_step() -> None:
+            t_x.grad = t_conv.weight.grad = t_conv.bias.grad = None
+            t_conv(t_x).backward(t_g)
+
+        forward["pytorch"], step["pytorch"] = median_seconds(torch_forward), median_seconds(torch_step)
+    name = "Conv2d 64->64 3x3 pad 1, 32x32, batch 32"
+    cases += [dict(name=name + ", forward", seconds=forward, unit="batch"),
+              dict(name=name + ", forward+backward", seconds=step, unit="batch")]
+
+    # ---------------------------------------------------------------- a CNN training step
+    def tiny_cnn():
+        return nn.Sequential(
+            Conv2d(3, 32, 3, padding=1), nn.ReLU(), MaxPool2d(2),
+            Conv2d(32, 64, 3, padding=1), nn.ReLU(), MaxPool2d(2),
+            Conv2d(64, 128, 3, padding=1), nn.ReLU(), MaxPool2d(2),
+            nn.Flatten(), nn.Linear(2048, 256), nn.ReLU(), nn.Linear(256, 10),
+        )
+
+    model = tiny_cnn()
+    opt = optim.Adam(model.parameters(), lr=1e-3)
+    t_images, t_labels = tinytorch.tensor(images), tinytorch.tensor(labels)
+
+    def tiny_train() -> None:
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(t_images), t_labels).backward()
+        opt.step()
+
+    reference = NumpyCNN(rng)
+    train = {"tinytorch": median_seconds(tiny_train), "numpy": median_seconds(lambda: reference.step(images, labels))}
+    if torch is not None:
+        t_model = torch.nn.Sequential(
+            torch.nn.Conv2d(3, 32, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+            torch.nn.Conv2d(32, 64, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+            torch.nn.Conv2d(64, 128, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+            torch.nn.Flatten(), torch.nn.Linear(2048, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10),
+        )
+        t_opt = torch.optim.Adam(t_model.parameters(), lr=1e-3)
+        t_img, t_lab = torch.from_numpy(images), torch.from_numpy(labels)
+
+        def torch_train() -> None:
+            t_opt.zero_grad()
+            torch.nn.functional.cross_entropy(t_model(t_img), t_lab).backward()
+            t_opt.step()
+
+        train["pytorch"] = median_seconds(torch_train)
+    cases.append(dict(name="CNN train step (3 conv + 2 linear, Adam), batch 64 of 3x32x32", seconds=train, unit="step"))
+    print("BENCH-JSON " + json.dumps(cases), flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# The hand-written NumPy reference: what a careful NumPy programmer writes for the same work
+# (im2col through sliding_window_view, kept from forward for backward; one matrix product per pass).
+# ---------------------------------------------------------------------------------------------
+
+
+def numpy_conv(x, w, b):
+    """3x3 convolution, padding 1, stride 1: (N, C, H, W) -> (N, O, H, W); also returns what backward needs."""
+    import numpy as np
+
+    n, c, h, wd = x.shape
+    padded = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (3, 3), axis=(2, 3))  # (N, C, H, W, 3, 3)
+    cols = windows.transpose(0, 2, 3, 1, 4, 5).reshape(n * h * wd, c * 9)  # im2col (N*H*W, C*9)
+    out = (cols @ w.reshape(len(w), -1).T + b).reshape(n, h, wd, -1).transpose(0, 3, 1, 2)
+    return out, cols, w
+
+
+def numpy_conv_backward(g, cols, w):
+    """d x (col2im: each window's gradient added back into place), d w and d b."""
+    import numpy as np
+
+    n, o, h, wd = g.shape
+    c = w.shape[1]
+    g_rows = g.transpose(0, 2, 3, 1).reshape(-1, o)  # (N*H*W, O)
+    grad_w = (g_rows.T @ cols).reshape(w.shape)
+    d_cols = (g_rows @ w.reshape(o, -1)).reshape(n, h, wd, c, 3, 3)
+    grad_padded = np.zeros((n, c, h + 2, wd + 2), dtype=g.dtype)
+    for i in range(3):
+        for j in range(3):
+            grad_padded[:, :, i : i + h, j : j + wd] += d_cols[..., i, j].transpose(0, 3, 1, 2)
+    return grad_padded[:, :, 1:-1, 1:-1], grad_w, g_rows.sum(axis=0)
+
+
+class NumpyCNN:
+    """The benchmark's CNN with every forward, backward and Adam step written out in NumPy."""
+
+    def __init__(self, rng) -> None:
+        import numpy as np
+
+        shapes = [(32, 3, 3, 3), (32,), (64, 32, 3, 3), (64,), (128, 64, 3, 3), (128,),
+                  (2048, 256), (256,), (256, 10), (10,)]
+        self.params = [(rng.standard_normal(s, dtype=np.float32) * 0.05) for s in shapes]
+        self.m = [np.zeros_like(p) for p in self.params]
+        self.v = [np.zeros_like(p) for p in self.params]
+        self.t = 0
+
+    def step(self, x, labels) -> None:
+        import numpy as np
+
+        p, saved, h = self.params, [], x
+        for i in range(3):  # conv -> relu -> 2x2 max-pool
+            out, cols, w = numpy_conv(h, p[2 * i], p[2 * i + 1])
+            relu = np.maximum(out, 0)
+            n, c, hh, ww = relu.shape
+            blocks = relu.reshape(n, c, hh // 2, 2, ww // 2, 2)
+            pooled = blocks.max(axis=(3, 5))
+            saved.append((cols, w, relu > 0, blocks == pooled[:, :, :, None, :, None]))
+            h = pooled
+        flat = h.reshape(len(x), -1)
+        hidden = np.maximum(flat @ p[6] + p[7], 0)
+        logits = hidden @ p[8] + p[9]
+        probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+        probs /= probs.sum(axis=1, keepdims=True)
+        d_logits = probs
+        d_logits[np.arange(len(x)), labels] -= 1
+        d_logits /= len(x)
+        grads = [None] * 10
+        grads[8], grads[9] = hidden.T @ d_logits, d_logits.sum(axis=0)
+        d_hidden = (d_logits @ p[8].T) * (hidden > 0)
+        grads[6], grads[7] = flat.T @ d_hidden, d_hidden.sum(axis=0)
+        d_h = (d_hidden @ p[6].T).reshape(h.shape)
+        for i in reversed(range(3)):
+            cols, w, positive, winners = saved[i]
+            d_relu = (winners * d_h[:, :, :, None, :, None]).reshape(positive.shape) * positive
+            d_h, grads[2 * i], grads[2 * i + 1] = numpy_conv_backward(d_relu, cols, w)
+        self.t += 1
+        for param, grad, m, v in zip(p, grads, self.m, self.v):  # Adam, lr 1e-3
+            m *= 0.9
+            m += 0.1 * grad
+            v *= 0.999
+            v += 0.001 * grad * grad
+            param -= 1e-3 / (1 - 0.9**self.t) * m / (np.sqrt(v / (1 - 0.999**self.t)) + 1e-8)
+
+
+# ---------------------------------------------------------------------------------------------
+# The parent: one subprocess per thread setting, then the table
+# ---------------------------------------------------------------------------------------------
+
+
+def run(threads: int) -> list[dict]:
+    result = subprocess.run([sys.executable, __file__, str(threads)], capture_output=True, text=True, encoding="utf-8")
+    if result.returncode != 0:
+        raise SystemExit(f"bench_conv.py {threads} failed:\n{result.stderr}")
+    line = next(line for line in result.stdout.splitlines() if line.startswith("BENCH-JSON "))
+    return json.loads(line[len("BENCH-JSON "):])
+
+
+def main() -> None:
+    if len(sys.argv) > 1:
+        child(int(sys.argv[1]))
+        return
+    row = "{:<12} {:<66} {:>10} {:>10} {:>10} {:>8} {:>8}"
+    print(row.format("threads", "workload (median)", "tinytorch", "pytorch", "numpy", "÷ torch", "÷ numpy"))
+    for threads, label in ((1, "1"), (0, f"default ({os.cpu_count()})")):
+        for case in run(threads):
+            s = case["seconds"]
+            ms = {k: f"{v * 1e3:.1f} ms" for k, v in s.items()}
+            vs_torch = f"{s['tinytorch'] / s['pytorch']:.2f}x" if "pytorch" in s else "-"
+            vs_numpy = f"{s['tinytorch'] / s['numpy']:.2f}x"
+            print(row.format(label, case["name"], ms["tinytorch"], ms.get("pytorch", "-"), ms["numpy"], vs_torch,
+                             vs_numpy), flush=True)
+
+
+if __name__ == "__main__":
+    main()
