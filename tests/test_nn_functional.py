@@ -55,6 +55,20 @@ def test_linear_gradients_match_finite_differences() -> None:
     gradcheck(lambda x, w: F.linear(x, w), [leaf(4), w], label="linear 1-d, no bias")
 
 
+def test_linear_agrees_on_the_naive_and_numpy_backends() -> None:
+    layer = nn.Linear(5, 3)
+    x = tt.randn(2, 4, 5)
+    results = []
+    for name in ("numpy", "naive"):
+        with tt.backend.use(name):
+            layer.zero_grad()
+            out = layer(x)
+            (out * out).sum().backward()
+            results.append((out.data, layer.weight.grad.data, layer.bias.grad.data))
+    for numpy_result, naive_result in zip(*results):
+        np.testing.assert_allclose(naive_result, numpy_result, rtol=1e-5, atol=1e-6)
+
+
 def test_linear_promotes_a_float64_input_like_matmul() -> None:
     layer = nn.Linear(3, 2)
     assert layer(tt.tensor(np.ones((4, 3)))).dtype == tt.float64

@@ -10,7 +10,6 @@ lr, as PyTorch's recurrences do; the others compute it in closed form from the s
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from collections import Counter
 from typing import Any, Iterable
 
