@@ -13,7 +13,9 @@ class Generator:
     """A seedable source of randomness wrapping a NumPy `Generator` (PCG64)."""
 
     def __init__(self, seed: int | None = None) -> None:
-        self.manual_seed(seed if seed is not None else int(np.random.SeedSequence().entropy % 2**63))
+        # Seeded directly, not through manual_seed, so importing the package never runs an exercise.
+        self._seed = seed if seed is not None else int(np.random.SeedSequence().entropy % 2**63)
+        self.rng = np.random.default_rng(self._seed)
 
     def manual_seed(self, seed: int) -> "Generator":
         """Restart the stream from `seed`; returns self so `Generator().manual_seed(0)` chains."""
