@@ -222,38 +222,48 @@ def scaled_dot_product_attention(
 
 
 class LayerNormFunction(Function):
-    """out = (x - mean) / sqrt(var + eps) * weight + bias over the last `dims` axes.
+    """out = (x - mean) / sqrt(var + eps) * weight + bias over the trailing dims that `weight` spans.
 
-    With x_hat the normalised input, rstd = 1 / sqrt(var + eps) and N the number of normalised
-    elements, the backward is
-        dx = rstd * (g - mean(g) - x_hat * mean(g * x_hat)),  g = grad * weight;
-        dweight = sum(grad * x_hat);  dbias = sum(grad)  (summed over the leading axes).
+    The input is viewed as rows of N = weight.size numbers, one row per normalised group. With
+    x_hat the normalised rows and rstd = 1 / sqrt(var + eps), the backward is
+        dx = rstd * (g - mean(g) - x_hat * mean(g * x_hat)),  g = grad * weight  (means along a row);
+        dweight = sum over rows of grad * x_hat;  dbias = sum over rows of grad.
     """
 
-    def forward(self, x: np.ndarray, weight: np.ndarray, bias: np.ndarray, dims: int, eps: float) -> np.ndarray:
-        self.axes = tuple(range(x.ndim - dims, x.ndim))  # the normalised axes
+    def forward(self, x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
+        self.shape, self.weight_shape, self.weight = x.shape, weight.shape, weight.reshape(-1)
+        n = weight.size
         # BEGIN SOLUTION 14
-        mean = x.mean(axis=self.axes, keepdims=True)
-        centered = x - mean
-        var = np.mean(centered * centered, axis=self.axes, keepdims=True)  # biased, like PyTorch
+        rows = x.reshape(-1, n)  # (M, N)
+        centered = rows - rows.mean(axis=1, keepdims=True)
+        var = np.einsum("ij,ij->i", centered, centered)[:, None] / n  # (M, 1), biased like PyTorch
         self.rstd = 1.0 / np.sqrt(var + np.asarray(eps, dtype=x.dtype))
-        self.x_hat = centered * self.rstd
-        self.weight = weight
-        return self.x_hat * weight + bias
+        x_hat = centered
+        x_hat *= self.rstd  # in place: centered becomes x_hat
+        self.x_hat = x_hat
+        out = x_hat * self.weight
+        out += bias.reshape(-1)
+        return out.reshape(self.shape)
         # END SOLUTION
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
-        x_hat, axes = self.x_hat, self.axes
-        leading = tuple(range(grad.ndim - len(axes)))
+        x_hat, n = self.x_hat, self.weight.size
+        grad_rows = grad.reshape(-1, n)  # (M, N)
         # BEGIN SOLUTION 14
         grad_x = None
         if self.needs_grad(0):
-            g = grad * self.weight
-            grad_x = g - g.mean(axis=axes, keepdims=True)
-            grad_x -= x_hat * (g * x_hat).mean(axis=axes, keepdims=True)
-            grad_x *= self.rstd
-        grad_weight = (grad * x_hat).sum(axis=leading) if self.needs_grad(1) else None
-        grad_bias = grad.sum(axis=leading) if self.needs_grad(2) else None
+            g = grad_rows * self.weight
+            mean_g = g.mean(axis=1, keepdims=True)  # (M, 1)
+            mean_g_x_hat = np.einsum("ij,ij->i", g, x_hat)[:, None] / n  # (M, 1)
+            g -= mean_g
+            g -= x_hat * mean_g_x_hat
+            g *= self.rstd
+            grad_x = g.reshape(self.shape)
+        grad_weight = grad_bias = None
+        if self.needs_grad(1):
+            grad_weight = np.einsum("ij,ij->j", grad_rows, x_hat).reshape(self.weight_shape)
+        if self.needs_grad(2):
+            grad_bias = grad_rows.sum(axis=0).reshape(self.weight_shape)
         return grad_x, grad_weight, grad_bias
         # END SOLUTION
 
@@ -271,4 +281,4 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Ten
     dtype = input.dtype
     weight = weight if weight is not None else Tensor._from_array(np.ones(shape, dtype=dtype))
     bias = bias if bias is not None else Tensor._from_array(np.zeros(shape, dtype=dtype))
-    return _apply(LayerNormFunction, input, weight, bias, dims=len(shape), eps=eps)
+    return _apply(LayerNormFunction, input, weight, bias, eps=eps)
