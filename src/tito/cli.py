@@ -524,6 +524,15 @@ def cmd_milestone_run(ctx: Context, args: argparse.Namespace) -> int:
     return subprocess.call(command, env=env, cwd=workspace.root if workspace else None)
 
 
+DEMO_MILESTONE = 3  # the 1986 MLP on the digits the package ships: seconds, no download
+
+
+def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
+    """The headline demo: the reference framework trains an MLP on the shipped digits."""
+    args.milestone, args.reference, args.quick = str(DEMO_MILESTONE), True, True
+    return cmd_milestone_run(ctx, args)
+
+
 # ---------------------------------------------------------------------------------------- parser
 
 
@@ -540,6 +549,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("doctor", help="check Python, NumPy/BLAS, tinytorch and the optional extras").set_defaults(
         handler=cmd_doctor
     )
+    commands.add_parser(
+        "demo", help="train an MLP on the handwritten digits shipped with the package (milestone 3, quick)"
+    ).set_defaults(handler=cmd_demo)
     init = commands.add_parser("init", help="create a workspace, or add what is missing to one (never overwrites)")
     init.add_argument(
         "dir", nargs="?", default="workspace", metavar="DIR", help="workspace directory (default: ./workspace)"
@@ -613,7 +625,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     script_args = argv[argv.index("--") + 1 :] if "--" in argv else []  # for the milestone script
     args = build_parser().parse_args(argv[: len(argv) - len(script_args) - 1] if "--" in argv else argv)
-    if script_args and args.handler is not cmd_milestone_run:
+    if script_args and args.handler not in (cmd_milestone_run, cmd_demo):
         console.print("[red]error:[/red] arguments after -- are only for `tito milestone run`")
         return 2
     args.script_args = script_args
