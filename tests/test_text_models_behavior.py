@@ -426,3 +426,16 @@ def test_cache_hook_gives_the_same_logits_and_samples() -> None:
     assert np.array_equal(plain.data, cached.data)
     with pytest.raises(ValueError, match="one LayerCache per block"):
         model(idx, cache=[ListCache()])
+
+
+def test_attention_agrees_on_both_backends() -> None:
+    q, k, v = (Tensor(RNG.standard_normal((2, 2, 4, 3)), requires_grad=True) for _ in range(3))
+    grads = []
+    for name in ("numpy", "naive"):
+        with tinytorch.backend.use(name):
+            out = scaled_dot_product_attention(q, k, v, is_causal=True)
+            out.backward(Tensor(np.ones(out.shape)))
+        grads.append((out.data, q.grad.data, k.grad.data, v.grad.data))
+        q.grad = k.grad = v.grad = None
+    for a, b in zip(*grads):
+        assert_close(a, b)
