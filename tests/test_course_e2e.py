@@ -36,7 +36,7 @@ def tito(workspace: Path, *args: str) -> subprocess.CompletedProcess:
     """`python -m tito ARGS` run inside the workspace, as the student types it."""
     env = {**os.environ, "PYTHONIOENCODING": "utf-8", "COLUMNS": "200"}
     return subprocess.run(
-        [sys.executable, "-m", "tito", *args], cwd=workspace, env=env, capture_output=True, text=True,
+        [sys.executable, "-m", "tito", *args], check=False, cwd=workspace, env=env, capture_output=True, text=True,
         encoding="utf-8", timeout=600,
     )  # fmt: skip
 

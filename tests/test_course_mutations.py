@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,7 +128,8 @@ def _explain(result: GradeResult) -> str:
     lines = [result.summary()]
     for test in result.tests:
         if test.outcome != "passed":
-            lines.append(f"- {test.name} ({test.outcome}, raised in {test.where or '?'}):\n{test.message.strip()[:600]}")
+            where = test.where or "?"
+            lines.append(f"- {test.name} ({test.outcome}, raised in {where}):\n{test.message.strip()[:600]}")
     return "\n".join(lines)
 
 
@@ -136,7 +139,9 @@ def _explain(result: GradeResult) -> str:
 def test_mutation_entries_are_complete():
     raw = json.loads(MUTATIONS_FILE.read_text(encoding="utf-8"))
     for entry in raw["mutations"]:
-        assert set(entry) == FIELDS, f"mutation {entry.get('qualname')}: fields {sorted(entry)}, expected {sorted(FIELDS)}"
+        assert set(entry) == FIELDS, (
+            f"mutation {entry.get('qualname')}: fields {sorted(entry)}, expected {sorted(FIELDS)}"
+        )
         assert all(isinstance(entry[key], str) and entry[key] for key in ("file", "qualname", "find", "bug")), entry
         assert entry["find"] != entry["replace"], f"mutation of {entry['qualname']} changes nothing"
 
@@ -165,13 +170,40 @@ def test_mutation_applies_inside_its_region_and_compiles(mutation: Mutation):
 # ------------------------------------------------------------------------------------ slow tests
 
 
+SLOW_TEST = "test_check_catches_the_planted_bug_and_names_the_function"
+
+
+@pytest.fixture(scope="module")
+def graded(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, tuple[Path, GradeResult]]:
+    """Every mutation selected in this session, planted and graded once, one grading process per core.
+
+    Each grading is a separate process that mostly waits on its own import and pytest start-up, so
+    running them side by side halves the slow suite on two cores. Keyed by mutation id; the value is
+    the package root (kept, to locate functions in the mutated files) and the result.
+    """
+    selected = [
+        item.callspec.params["mutation"]
+        for item in request.session.items
+        if getattr(item, "originalname", "") == SLOW_TEST and hasattr(item, "callspec")
+    ]
+
+    def grade(mutation: Mutation) -> tuple[str, tuple[Path, GradeResult]]:
+        root = plant(mutation, tmp_path_factory.mktemp(f"mutation-{mutation.id}"))
+        check = MANIFEST.path(MANIFEST.module(mutation.exercise.module).check)
+        return mutation.id, (root, run_check(check, root))
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        return dict(pool.map(grade, selected))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("mutation", MUTATIONS, ids=lambda m: m.id)
-def test_check_catches_the_planted_bug_and_names_the_function(mutation: Mutation, tmp_path):
+def test_check_catches_the_planted_bug_and_names_the_function(mutation: Mutation, graded):
     exercise = mutation.exercise
     module = MANIFEST.module(exercise.module)
-    root = plant(mutation, tmp_path)
-    result = run_check(MANIFEST.path(module.check), root)
+    root, result = graded[mutation.id]
     assert not result.passed, (
         f"check {module.check} passes with a planted bug in {exercise.describe()}: {mutation.bug}"
     )

@@ -33,7 +33,8 @@ def test_generator_manual_seed_returns_the_generator_itself():
 def test_generator_draws_the_numpy_pcg64_stream_of_its_seed():
     got = tinytorch.Generator().manual_seed(42).rng.random(5)
     expected = np.random.default_rng(42).random(5)
-    assert_close(got, expected, GENERATOR_SEED, "Generator().manual_seed(42).rng.random(5) vs np.random.default_rng(42)")
+    assert_close(got, expected, GENERATOR_SEED,
+                 "Generator().manual_seed(42).rng.random(5) vs np.random.default_rng(42)")
 
 
 def test_generator_reseeding_restarts_the_stream():

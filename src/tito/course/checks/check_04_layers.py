@@ -125,7 +125,8 @@ def test_setattr_updates_a_buffer():
 def test_named_modules_walks_depth_first_with_dotted_names():
     model = nn.Sequential(nn.Linear(2, 3), nn.Sequential(nn.Tanh(), nn.Linear(3, 1)))
     names = [name for name, _ in model.named_modules()]
-    assert_equal(names, ["", "0", "1", "1.0", "1.1"], NAMED_MODULES, "names of Sequential(Linear, Sequential(Tanh, Linear))")
+    assert_equal(names, ["", "0", "1", "1.0", "1.1"], NAMED_MODULES,
+                 "names of Sequential(Linear, Sequential(Tanh, Linear))")
     if dict(model.named_modules())["1.1"] is not model[1][1]:
         fail("named_modules()['1.1'] must be the inner Linear", NAMED_MODULES, expected=model[1][1],
              got=dict(model.named_modules())["1.1"])
@@ -161,7 +162,8 @@ def test_named_parameters_lists_a_shared_weight_once():
 
 def test_named_buffers_and_non_recursive_parameters():
     model = nn.Sequential(Cell(), nn.Linear(3, 1))
-    assert_equal([n for n, _ in model.named_buffers()], ["0.steps"], NAMED_MEMBERS, "named_buffers() of Sequential(Cell(), Linear)")
+    assert_equal([n for n, _ in model.named_buffers()], ["0.steps"], NAMED_MEMBERS,
+                 "named_buffers() of Sequential(Cell(), Linear)")
     assert_equal([n for n, _ in model[0].named_parameters(recurse=False)], ["scale"], NAMED_MEMBERS,
                  "Cell().named_parameters(recurse=False)")
     assert_equal([n for n, _ in model.named_parameters(prefix="net")], ["net.0.scale", "net.1.weight", "net.1.bias"],
@@ -210,7 +212,8 @@ def test_xavier_uniform_bounds_and_spread():
     weight = tinytorch.empty(200, 300)
     returned = init.xavier_uniform_(weight, generator=tinytorch.Generator(0))
     if returned is not weight:
-        fail("xavier_uniform_ must fill the tensor in place and return it", XAVIER, expected="the same tensor", got=returned)
+        fail("xavier_uniform_ must fill the tensor in place and return it", XAVIER,
+             expected="the same tensor", got=returned)
     _spread(weight, math.sqrt(6 / (300 + 200)), XAVIER, "xavier_uniform_ of a (200, 300) weight")
     init.xavier_uniform_(weight, gain=2.0, generator=tinytorch.Generator(1))
     _spread(weight, 2.0 * math.sqrt(6 / 500), XAVIER, "xavier_uniform_(gain=2) of a (200, 300) weight")
@@ -227,7 +230,8 @@ def test_kaiming_uniform_bounds_for_each_mode_and_nonlinearity():
     init.kaiming_uniform_(weight, generator=tinytorch.Generator(0))  # leaky_relu with a=0: gain sqrt(2)
     _spread(weight, math.sqrt(2) * math.sqrt(3 / 400), KAIMING, "kaiming_uniform_ of a (100, 400) weight (fan_in)")
     init.kaiming_uniform_(weight, mode="fan_out", nonlinearity="relu", generator=tinytorch.Generator(1))
-    _spread(weight, math.sqrt(2) * math.sqrt(3 / 100), KAIMING, "kaiming_uniform_(mode='fan_out', 'relu') of (100, 400)")
+    _spread(weight, math.sqrt(2) * math.sqrt(3 / 100), KAIMING,
+            "kaiming_uniform_(mode='fan_out', nonlinearity='relu') of (100, 400)")
     init.kaiming_uniform_(weight, a=math.sqrt(5), generator=tinytorch.Generator(2))
     _spread(weight, math.sqrt(2 / 6) * math.sqrt(3 / 400), KAIMING, "kaiming_uniform_(a=sqrt(5)) of (100, 400)")
 
@@ -308,7 +312,8 @@ def test_sequential_forward_applies_layers_in_order():
 
 def test_sequential_forward_changes_widths():
     model = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 2))
-    assert_shape(model(tinytorch.ones(6, 3)), (6, 2), SEQUENTIAL, "Sequential(Linear(3, 8), ReLU(), Linear(8, 2))(x (6, 3))")
+    assert_shape(model(tinytorch.ones(6, 3)), (6, 2), SEQUENTIAL,
+                 "Sequential(Linear(3, 8), ReLU(), Linear(8, 2))(x (6, 3))")
     assert_close(nn.Sequential()(tinytorch.ones(2)), [1.0, 1.0], SEQUENTIAL, "an empty Sequential returns its input")
 
 

@@ -114,7 +114,8 @@ def test_cross_entropy_forward_with_spatial_dims_and_the_layer():
     expected = -_picked(_log_softmax(rows), labels.reshape(-1))
     got = F.cross_entropy(_t(logits), _t(labels), reduction="none")
     assert_shape(got, (2, 5), CROSS_ENTROPY, "cross_entropy((2, 3, 5) logits, (2, 5) labels, reduction='none')")
-    assert_close(got, expected.reshape(2, 5), CROSS_ENTROPY, "cross_entropy((2, 3, 5) logits, (2, 5) labels)", rtol=1e-5)
+    assert_close(got, expected.reshape(2, 5), CROSS_ENTROPY, "cross_entropy((2, 3, 5) logits, (2, 5) labels)",
+                 rtol=1e-5)
     layer = nn.CrossEntropyLoss(weight=_t(CLASS_WEIGHT))
     per_row = -_picked(_log_softmax(LOGITS), LABELS) * CLASS_WEIGHT[LABELS]
     assert_close(layer(_t(LOGITS), _t(LABELS)), per_row.sum() / CLASS_WEIGHT[LABELS].sum(), CROSS_ENTROPY,

@@ -17,7 +17,7 @@ import tinytorch
 from tinytorch.autograd import Function, topological_order, unbroadcast
 from tinytorch.nn import functional as F
 from tinytorch.tensor import _apply
-from tito.course.checks._helpers import assert_close, assert_equal, assert_shape, exercise, fail
+from tito.course.checks._helpers import assert_close, assert_equal, exercise, fail
 
 UNBROADCAST = exercise("unbroadcast")
 TOPOLOGICAL = exercise("topological_order")

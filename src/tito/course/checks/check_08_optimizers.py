@@ -47,7 +47,7 @@ def _run(optimizer_cls, steps: int = len(GRADS), **options) -> list[np.ndarray]:
 
 
 def _compare(got: list[np.ndarray], expected: list[np.ndarray], ex, what: str) -> None:
-    for step, (g, e) in enumerate(zip(got, expected), start=1):
+    for step, (g, e) in enumerate(zip(got, expected, strict=True), start=1):
         assert_close(g, e, ex, f"{what}: the parameter after step {step}", **TOL)
 
 
@@ -82,9 +82,8 @@ def test_clip_grad_norm_leaves_small_gradients_and_supports_inf_norm():
 
 def _sgd(lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, maximize=False):
     p, buf, history = START.copy(), None, []
-    for g in GRADS:
-        g = -g if maximize else g
-        g = g + weight_decay * p
+    for grad in GRADS:
+        g = (-grad if maximize else grad) + weight_decay * p
         if momentum:
             buf = g.copy() if buf is None else momentum * buf + (1 - dampening) * g
             g = g + momentum * buf if nesterov else buf
@@ -168,11 +167,12 @@ def test_rmsprop_step():
 def _adam(lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, decoupled=False, amsgrad=False):
     (b1, b2), p = betas, START.copy()
     m, v, v_max, history = np.zeros_like(p), np.zeros_like(p), np.zeros_like(p), []
-    for t, g in enumerate(GRADS, start=1):
+    for t, grad in enumerate(GRADS, start=1):
+        g = grad
         if decoupled:
             p = p * (1 - lr * weight_decay)
         else:
-            g = g + weight_decay * p
+            g = grad + weight_decay * p
         m = b1 * m + (1 - b1) * g
         v = b2 * v + (1 - b2) * g * g
         v_max = np.maximum(v_max, v)
