@@ -121,10 +121,14 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                          f"({weight.shape[1] if weight.ndim == 2 else '?'})")
     if bias is not None and bias.shape != (weight.shape[0],):
         raise ValueError(f"linear: bias of shape {bias.shape} does not match out_features={weight.shape[0]}")
-    dtype = result_type(input, weight)
-    if dtype.kind != "f":
-        dtype = np.dtype(np.float32)
-    tensors = [t if t.dtype == dtype else t.astype(dtype) for t in (input, weight, bias) if t is not None]
+    if bias is None:
+        tensors: tuple[Tensor, ...] = (input, weight)
+    else:
+        tensors = (input, weight, bias)
+    if any(t.dtype != weight.dtype for t in tensors):  # promote like matmul: float64 input -> float64 out
+        dtype = result_type(input, weight)
+        dtype = dtype if dtype.kind == "f" else np.dtype(np.float32)
+        tensors = tuple(t if t.dtype == dtype else t.astype(dtype) for t in tensors)
     return _apply(LinearFunction, *tensors)
 
 
@@ -268,9 +272,9 @@ def _classes_last(input: Tensor) -> Tensor:
     """(N, C, d1, ...) -> (N * d1 * ..., C) and (C,) -> (1, C): one row of class scores per sample."""
     if input.ndim == 1:
         return input.reshape(1, -1)
-    if input.ndim > 2:
-        input = input.permute(0, *range(2, input.ndim), 1)
-    return input.reshape(-1, input.shape[-1])
+    if input.ndim == 2:
+        return input
+    return input.permute(0, *range(2, input.ndim), 1).reshape(-1, input.shape[1])
 
 
 def _check_class_targets(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int, op: str) -> None:
@@ -286,7 +290,7 @@ def _check_class_targets(input: Tensor, target: Tensor, weight: Tensor | None, i
     if weight is not None and weight.shape != (n_classes,):
         raise ValueError(f"{op}: weight of shape {weight.shape} must have one entry per class, shape ({n_classes},)")
     labels = target.data
-    if labels.size:
+    if labels.size and not 0 <= labels.min() <= labels.max() < n_classes:  # two reductions: the usual case
         bad = labels[(labels != ignore_index) & ((labels < 0) | (labels >= n_classes))]
         if bad.size:
             raise IndexError(
