@@ -32,8 +32,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 from tinytorch.text import BPETokenizer, CharTokenizer, get_pair_counts, load_small_corpus, merge_pair
 
 if hasattr(sys.stdout, "reconfigure"):
@@ -206,7 +204,8 @@ with tempfile.TemporaryDirectory() as folder:
     path = Path(folder) / "bpe.json"
     tok.save(path)
     again = BPETokenizer.load(path)
-    print(f"{path.stat().st_size:,} bytes on disk; same ids after loading: {again.encode(held_out) == tok.encode(held_out)}")
+    same = again.encode(held_out) == tok.encode(held_out)
+    print(f"{path.stat().st_size:,} bytes on disk; same ids after loading: {same}")
 
 # %% [markdown]
 # ### What the vocabulary costs the model

@@ -34,7 +34,6 @@ import numpy as np
 import tinytorch as tt
 from tinytorch import nn
 from tinytorch.models import GPT, GPTConfig
-from tinytorch.nn import functional as F
 from tinytorch.nn.embedding import sinusoidal_table
 
 
@@ -271,7 +270,8 @@ sizes = {  # name: (vocab_size, block_size, n_layer, n_embd)
 }
 for name, (V, T, L, C) in sizes.items():
     embeddings, total = gpt_parameters(V, T, L, C)
-    print(f"{name:18s} {total / 1e6:8.2f} M parameters, embeddings {embeddings / 1e6:6.2f} M ({embeddings / total:4.0%})")
+    print(f"{name:18s} {total / 1e6:8.2f} M parameters, "
+          f"embeddings {embeddings / 1e6:6.2f} M ({embeddings / total:4.0%})")
 
 # %% [markdown]
 # The blocks grow with D² and the number of layers, the embeddings only with D: a third of GPT-2

@@ -45,9 +45,9 @@ print("output 2 is the mean of inputs 0-2:", np.allclose(mixed.data[2], x.data[:
 
 # %% [markdown]
 # The vectors are mixed, but the weights are fixed numbers, the same for every sentence: in "the
-# cat sat on it", "it" cannot choose to read "cat" more than "on". The weights have to depend on the content: position t should ask a
-# question, every earlier position should offer an answer to match against, and the best matches
-# should get the largest weights.
+# cat sat on it", "it" cannot choose to read "cat" more than "on". The weights have to depend on
+# the content: position t should ask a question, every earlier position should offer an answer
+# to match against, and the best matches should get the largest weights.
 
 # %% [markdown]
 # ## 2. The idea
