@@ -35,8 +35,8 @@ import numpy as np
 
 import tinytorch as tt
 from tinytorch import nn
-from tinytorch.data import (DataLoader, Digits, TensorDataset, default_collate, read_cifar_binary, read_idx,
-                            transforms as T)
+from tinytorch.data import DataLoader, Digits, TensorDataset, default_collate, read_cifar_binary, read_idx
+from tinytorch.data import transforms as T
 from tinytorch.nn import functional as F
 
 
@@ -217,7 +217,8 @@ cifar_path = folder / "three_records.bin"
 cifar_path.write_bytes(records.tobytes())
 cifar_images, cifar_labels = read_cifar_binary(cifar_path)
 print(f"{cifar_path.stat().st_size:,} bytes = 3 x {records.shape[1]}; images {cifar_images.shape}, labels "
-      f"{cifar_labels.tolist()}; pixel (red, row 0, col 1) round-trips: {cifar_images[0, 0, 1, 0] == pixels[0, 0, 0, 1]}")
+      f"{cifar_labels.tolist()}; pixel (red, row 0, col 1) round-trips: "
+      f"{cifar_images[0, 0, 1, 0] == pixels[0, 0, 0, 1]}")
 
 # %% [markdown]
 # ## 3. Build it

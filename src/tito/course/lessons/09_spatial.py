@@ -34,7 +34,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 import tinytorch as tt
 from tinytorch import nn, optim
 from tinytorch.backend import naive, numpy_backend
-from tinytorch.data import DataLoader, Digits, transforms as T
+from tinytorch.data import DataLoader, Digits
+from tinytorch.data import transforms as T
 from tinytorch.nn import functional as F
 
 
@@ -116,7 +117,8 @@ with tt.backend.use("naive"), tt.no_grad():
     out, out_shifted = conv(x), conv(shifted)  # (1, 4, 8, 8) each
 interior = np.abs(out_shifted.data[..., 2:7] - out.data[..., 1:6]).max()
 print(f"conv(shift(x)) vs shift(conv(x)) in the interior: max difference {interior}")
-print(f"conv(shift(x)) vs conv(x), unshifted:              max difference {np.abs(out_shifted.data - out.data).max():.2f}")
+unaligned = np.abs(out_shifted.data - out.data).max()
+print(f"conv(shift(x)) vs conv(x), unshifted:              max difference {unaligned:.2f}")
 
 # %% [markdown]
 # A 3x3 filter from 64 to 64 channels has 64·64·9 + 64 = 36 928 parameters whatever the image size;
@@ -183,7 +185,8 @@ bn.train()
 
 # %%
 dropped = F.dropout2d(tt.ones(1, 8, 2, 2), p=0.5, training=True)
-print("channels kept:", (dropped.data[0, :, 0, 0] > 0).astype(int), " kept values:", np.unique(dropped.data[dropped.data > 0]))
+kept = dropped.data[0, :, 0, 0] > 0  # (8,): one decision per channel
+print("channels kept:", kept.astype(int), " kept values:", np.unique(dropped.data[dropped.data > 0]))
 
 # %% [markdown]
 # ## 3. Build it
@@ -220,7 +223,7 @@ print("channels kept:", (dropped.data[0, :, 0, 0] > 0).astype(int), " kept value
 # %%
 def conv_per_tap(x: np.ndarray, w: np.ndarray, pad: int) -> np.ndarray:
     """(N, C, H, W) * (O, C, kh, kw) -> (N, O, Ho, Wo), stride 1: one matmul per kernel tap."""
-    o, c, kh, kw = w.shape
+    o, _, kh, kw = w.shape
     padded = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad))).transpose(0, 2, 3, 1)  # (N, Hp, Wp, C)
     n, hp, wp, _ = padded.shape
     ho, wo = hp - kh + 1, wp - kw + 1
@@ -272,7 +275,8 @@ for side in sides:
             continue
         seconds = best_time(method, repeat=5)
         timings[name].append(seconds)
-        print(f"  {name:14s} {1e3 * seconds:8.3f} ms  {flops / seconds / 1e9:6.2f} GFLOP/s  agrees with naive: {agrees}")
+        print(f"  {name:14s} {1e3 * seconds:8.3f} ms  {flops / seconds / 1e9:6.2f} GFLOP/s  "
+              f"agrees with naive: {agrees}")
 
 # %% [markdown]
 # The naive kernel runs Ho·Wo iterations of Python, so doubling the image side multiplies its loop
@@ -296,7 +300,8 @@ for name, (c, o, side, k) in layers.items():
     print(f"{name:20s} {params:>7,} parameters  {flops / 1e6:9,.1f} MFLOP per image  "
           f"= {flops / (2 * params):>6,.0f} uses of each weight")
 linear_params = 64 * 64 + 64
-print(f"{'Linear(64, 64)':20s} {linear_params:>7,} parameters  {2 * 64 * 64 / 1e6:9,.3f} MFLOP per sample  = 1 use of each weight")
+print(f"{'Linear(64, 64)':20s} {linear_params:>7,} parameters  {2 * 64 * 64 / 1e6:9,.3f} MFLOP per sample  "
+      "= 1 use of each weight")
 
 # %% [markdown]
 # A convolution's cost is set by the output's size, not by its parameters: each weight is used once
@@ -311,7 +316,8 @@ for side in sides:
     _, buffer = conv_im2col(x, weights, 1)
     print(f"input {x.nbytes / 2**10:7.0f} KiB -> im2col matrix {buffer / 2**10:8.0f} KiB ({buffer / x.nbytes:.0f}x)")
 vgg_bytes = 32 * 224 * 224 * 64 * 9 * 4  # batch 32, 64 channels, 224x224, 3x3, float32
-print(f"a VGG layer at batch 32: input {32 * 64 * 224 * 224 * 4 / 2**30:.2f} GiB -> im2col matrix {vgg_bytes / 2**30:.1f} GiB")
+print(f"a VGG layer at batch 32: input {32 * 64 * 224 * 224 * 4 / 2**30:.2f} GiB -> "
+      f"im2col matrix {vgg_bytes / 2**30:.1f} GiB")
 
 # %% [markdown]
 # Every input value is copied into up to kh·kw rows. On small images the buffer is harmless; on a
@@ -437,7 +443,8 @@ model = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(
 with tt.backend.use("naive"), tt.no_grad():
     before = model[1].running_mean.data.copy()
     first, second = model(x_test[:64]), model(x_test[:64])
-    print("the same images twice, predictions that differ:", int((first.argmax(dim=1).data != second.argmax(dim=1).data).sum()))
+    changed = int((first.argmax(dim=1).data != second.argmax(dim=1).data).sum())
+    print("the same images twice, predictions that differ:", changed)
     print("running mean changed by 'evaluating':", not np.array_equal(before, model[1].running_mean.data))
     model.eval()
     print("in eval mode, the same twice:", np.array_equal(model(x_test[:64]).data, model(x_test[:64]).data))

@@ -35,9 +35,17 @@ import numpy as np
 
 import tinytorch as tt
 from tinytorch import nn, optim
-from tinytorch.data import DataLoader, Digits, Subset, random_split, transforms as T
+from tinytorch.data import DataLoader, Digits, Subset, random_split
+from tinytorch.data import transforms as T
 from tinytorch.nn import functional as F
-from tinytorch.train import EarlyStopping, ModelCheckpoint, Trainer, accuracy, confusion_matrix, top_k_accuracy
+from tinytorch.train import (
+    EarlyStopping,
+    ModelCheckpoint,
+    Trainer,
+    accuracy,
+    confusion_matrix,
+    top_k_accuracy,
+)
 
 normalize = T.Compose([T.ToTensor(), T.Normalize((0.5,), (0.5,))])  # uint8 (8, 8, 1) -> float32 (1, 8, 8)
 train_set, test_set = Digits(train=True, transform=normalize), Digits(train=False, transform=normalize)
@@ -171,7 +179,8 @@ print(f"{'epoch':>5s} {'lr':>7s} {'train loss':>10s} {'train acc':>9s} {'val los
       f"{'val top-3':>9s} {'time':>8s}")
 for row in history.records:
     print(f"{row['epoch']:5d} {row['lr']:7.4f} {row['train_loss']:10.4f} {row['train_accuracy']:9.1%} "
-          f"{row['val_loss']:8.4f} {row['val_accuracy']:7.1%} {row['val_top3_accuracy']:9.1%} {1e3 * row['time']:6.1f}ms")
+          f"{row['val_loss']:8.4f} {row['val_accuracy']:7.1%} {row['val_top3_accuracy']:9.1%} "
+          f"{1e3 * row['time']:6.1f}ms")
 
 # %% [markdown]
 # Training accuracy is averaged over an epoch while the weights change (and with dropout on), so in
@@ -301,7 +310,8 @@ overfit = trainer.fit(DataLoader(small_train, batch_size=32, shuffle=True, gener
                       val_loader=validation_loader)
 print("train loss:", [f"{v:.3f}" for v in overfit["train_loss"]])
 print("val loss:  ", [f"{v:.3f}" for v in overfit["val_loss"]])
-print(f"stopped after epoch {stopper.stopped_epoch} of 50; best val_loss {keeper.best:.3f} at epoch {keeper.best_epoch}")
+print(f"stopped after epoch {stopper.stopped_epoch} of 50; "
+      f"best val_loss {keeper.best:.3f} at epoch {keeper.best_epoch}")
 trainer.resume(keeper.best_path)
 print(f"the best checkpoint restored: val_loss {trainer.evaluate(validation_loader)['loss']:.3f}")
 
