@@ -27,8 +27,10 @@
 # each converted to a float tensor on the way, and stack them.
 
 # %%
+import shutil
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -71,7 +73,7 @@ def load_epoch_by_sample() -> list[tuple[tt.Tensor, tt.Tensor]]:
 model = nn.Sequential(nn.Flatten(), nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
-def train_epoch(net: nn.Module, batches, lr: float = 0.1) -> None:
+def train_epoch(net: nn.Module, batches: Iterable[tuple[tt.Tensor, tt.Tensor]], lr: float = 0.1) -> None:
     """Forward, backward and a plain gradient step on each batch (module 06's loop)."""
     for images, labels in batches:
         loss = F.cross_entropy(net(images), labels)
@@ -108,9 +110,9 @@ images, labels = default_collate(samples)
 print("collated:", images.shape, images.dtype, labels.shape, labels.dtype, labels)
 
 # %% [markdown]
-# **The fast path.** Fetching and converting B separate samples is what cost so much above. When all samples live
-# in one array, the batch is *one* fancy-index: `data[indices]` gathers B rows in a single NumPy
-# call. A dataset that can do this defines `__getitems__(indices)`, returning the stacked batch;
+# **The fast path.** Fetching and converting B separate samples is what cost so much above. When
+# all samples live in one array, the batch is *one* fancy-index: `data[indices]` gathers B rows in a
+# single NumPy call. A dataset that can do this defines `__getitems__(indices)`, returning the stacked batch;
 # the DataLoader then calls it once per batch instead of `ds[i]` B times.
 
 # %%
@@ -155,7 +157,8 @@ print("seed 0:        ", first_labels(DataLoader(table, batch_size=B, shuffle=Tr
 print("seed 0 again:  ", first_labels(DataLoader(table, batch_size=B, shuffle=True, generator=tt.Generator(0))))
 print("seed 1:        ", first_labels(DataLoader(table, batch_size=B, shuffle=True, generator=tt.Generator(1))))
 print("batches per epoch:", len(DataLoader(table, batch_size=B)), "or, with drop_last,",
-      len(DataLoader(table, batch_size=B, drop_last=True)), f"(1437 = 22 x {B} + {1437 - 22 * B})")
+      len(DataLoader(table, batch_size=B, drop_last=True)),
+      f"({len(table)} = {len(table) // B} x {B} + {len(table) % B})")
 
 # %% [markdown]
 # **Transforms** turn stored images into what the network wants. `ToTensor` takes uint8
@@ -219,6 +222,7 @@ cifar_images, cifar_labels = read_cifar_binary(cifar_path)
 print(f"{cifar_path.stat().st_size:,} bytes = 3 x {records.shape[1]}; images {cifar_images.shape}, labels "
       f"{cifar_labels.tolist()}; pixel (red, row 0, col 1) round-trips: "
       f"{cifar_images[0, 0, 1, 0] == pixels[0, 0, 0, 1]}")
+shutil.rmtree(folder)  # the two files were only for this demonstration
 
 # %% [markdown]
 # ## 3. Build it

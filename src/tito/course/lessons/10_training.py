@@ -25,6 +25,7 @@
 # with SGD and momentum, once correctly and once with `optimizer.zero_grad()` forgotten:
 
 # %%
+import shutil
 import sys
 import tempfile
 import time
@@ -275,7 +276,8 @@ for name, (make, batch_size) in runs.items():
 # masks, the shuffling, the momentum and the schedule all continue where they stopped:
 
 # %%
-folder = Path(tempfile.mkdtemp())
+scratch = Path(tempfile.mkdtemp())  # checkpoints of this lesson, removed after the next section
+folder = scratch / "resume"
 first_half, loader = make_run(callbacks=(ModelCheckpoint(folder),))
 first_half.fit(loader, epochs=3, val_loader=test_loader)
 resumed, loader = make_run(seed=123, callbacks=(ModelCheckpoint(folder),))  # different weights, order, masks
@@ -302,7 +304,7 @@ print(f"checkpoint {checkpoint.stat().st_size:,} bytes: parameters {param_bytes:
 small_train, validation = random_split(train_set, [150, len(train_set) - 150], generator=tt.Generator(0))
 tt.manual_seed(0)
 model = nn.Sequential(nn.Flatten(), nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 10))
-stopper, keeper = EarlyStopping("val_loss", patience=3), ModelCheckpoint(Path(tempfile.mkdtemp()))
+stopper, keeper = EarlyStopping("val_loss", patience=3), ModelCheckpoint(scratch / "early")
 trainer = Trainer(model, optim.Adam(model.parameters(), lr=1e-2), nn.CrossEntropyLoss(),
                   callbacks=[stopper, keeper], progress=False)
 validation_loader = DataLoader(validation, batch_size=512)
@@ -314,6 +316,7 @@ print(f"stopped after epoch {stopper.stopped_epoch} of 50; "
       f"best val_loss {keeper.best:.3f} at epoch {keeper.best_epoch}")
 trainer.resume(keeper.best_path)
 print(f"the best checkpoint restored: val_loss {trainer.evaluate(validation_loader)['loss']:.3f}")
+shutil.rmtree(scratch)
 
 # %% [markdown]
 # ### Overfitting a tiny subset: a test for the whole pipeline
