@@ -14,10 +14,11 @@ import math
 import numpy as np
 
 import tinytorch
+from tinytorch import ops
 from tinytorch.autograd import Function, topological_order, unbroadcast
 from tinytorch.nn import functional as F
 from tinytorch.tensor import _apply
-from tito.course.checks._helpers import assert_close, assert_equal, exercise, fail
+from tito.course.checks._helpers import assert_close, assert_equal, assert_shape, exercise, fail
 
 UNBROADCAST = exercise("unbroadcast")
 TOPOLOGICAL = exercise("topological_order")
@@ -72,6 +73,21 @@ class Join(Function):
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return grad, grad
+
+
+def _direct_backward(function: type[Function], arrays: list[np.ndarray], seed: np.ndarray, ex, what: str,
+                     **options) -> None:
+    """Run `function`'s forward and backward on arrays, without the engine: one gradient per input,
+    each of its input's shape (an op that moves data around must move the gradient back exactly)."""
+    node = function()
+    node.forward(*arrays, **options)
+    node.inputs = tuple(object() for _ in arrays)  # every input wants a gradient
+    grads = node.backward(seed)
+    if grads is None or len(grads) != len(arrays):
+        fail(f"{what}: backward must return one gradient per input", ex, expected=len(arrays),
+             got=None if grads is None else len(grads))
+    for i, (grad, array) in enumerate(zip(grads, arrays, strict=True)):
+        assert_shape(grad, array.shape, ex, f"{what}: the gradient of input {i}")
 
 
 def _double(t):
@@ -325,6 +341,7 @@ def test_matmul_backward_of_matrices():
     assert_close(_grad(a), G @ square.T, MATMUL, "d(a @ b)/da = G @ bᵀ for a (3, 4), b (4, 4)", **TOL)
     assert_close(_grad(b), A.T @ G, MATMUL, "d(a @ b)/db = aᵀ @ G for a (3, 4), b (4, 4)", **TOL)
     wide = RNG.standard_normal((4, 2))
+    _direct_backward(ops.MatMul, [A, wide], RNG.standard_normal((3, 2)), MATMUL, "ops.MatMul on (3, 4) @ (4, 2)")
     c, d = _leaf(A), _leaf(wide)
     seed = RNG.standard_normal((3, 2))
     (c @ d).backward(seed)
@@ -352,8 +369,9 @@ def test_matmul_backward_with_vectors_and_batches():
 
 def test_sum_backward_spreads_the_gradient_over_the_reduced_axes():
     x3 = RNG.standard_normal((2, 3, 4))
-    a = _leaf(x3)
     seed = RNG.standard_normal((2, 4))
+    _direct_backward(ops.Sum, [x3], seed, SUM, "ops.Sum over dim=1 of a (2, 3, 4) array", dim=1)
+    a = _leaf(x3)
     a.sum(dim=1).backward(seed)
     assert_close(_grad(a), np.broadcast_to(seed[:, None, :], (2, 3, 4)), SUM, "d a.sum(dim=1)/da", **TOL)
     b = _leaf(x3)
@@ -392,16 +410,18 @@ def test_max_backward_goes_to_the_winners_and_splits_ties():
 
 
 def test_reshape_backward():
-    a = _leaf(A)
     seed = RNG.standard_normal((2, 6))
+    _direct_backward(ops.Reshape, [A], seed, RESHAPE, "ops.Reshape of (3, 4) to (2, 6)", shape=(2, 6))
+    a = _leaf(A)
     a.reshape(2, 6).backward(seed)
     assert_close(_grad(a), seed.reshape(3, 4), RESHAPE, "d a.reshape(2, 6)/da for a (3, 4) (row-major order)", **TOL)
 
 
 def test_permute_backward_applies_the_inverse_permutation():
     x3 = RNG.standard_normal((2, 3, 4))
-    a = _leaf(x3)
     seed = RNG.standard_normal((3, 4, 2))
+    _direct_backward(ops.Permute, [x3], seed, PERMUTE, "ops.Permute of (2, 3, 4) by (1, 2, 0)", dims=(1, 2, 0))
+    a = _leaf(x3)
     a.permute(1, 2, 0).backward(seed)
     assert_close(_grad(a), seed.transpose(2, 0, 1), PERMUTE, "d a.permute(1, 2, 0)/da for a (2, 3, 4)", **TOL)
     b = _leaf(A)
@@ -423,8 +443,9 @@ def test_getitem_backward_adds_where_an_index_repeats():
 
 
 def test_cat_backward_splits_the_gradient():
-    a, b = _leaf(A[:2, :3]), _leaf(B[:2])
     seed = RNG.standard_normal((2, 7))
+    _direct_backward(ops.Cat, [A[:2, :3], B[:2]], seed, CAT, "ops.Cat of (2, 3) and (2, 4) along dim=1", dim=1)
+    a, b = _leaf(A[:2, :3]), _leaf(B[:2])
     tinytorch.cat([a, b], dim=1).backward(seed)
     assert_close(_grad(a), seed[:, :3], CAT, "d cat([a (2, 3), b (2, 4)], dim=1)/da", **TOL)
     assert_close(_grad(b), seed[:, 3:], CAT, "d cat([a (2, 3), b (2, 4)], dim=1)/db", **TOL)
