@@ -64,7 +64,8 @@ def section(text: str, title: str) -> str:
 def run_lesson(lesson: Path, package: Path, cwd: Path, student: bool) -> subprocess.CompletedProcess:
     """Run `lesson` in `cwd` with `package` (a tinytorch directory) first on the path."""
     path = os.pathsep.join([str(package.parent), os.environ.get("PYTHONPATH", "")])
-    env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=path)
+    # One BLAS thread: on a busy machine threaded BLAS stalls on small products, and lessons print timings.
+    env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=path, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
     if student:
         command = [sys.executable, "-c", STUDENT_RUNNER, str(lesson), str(package)]
     else:
