@@ -22,16 +22,21 @@ from pathlib import Path
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def median_seconds(step, warmup: int = 2, repeat: int = 10, min_seconds: float = 1.0) -> float:
+def interleaved_medians(steps: dict, warmup: int = 2, rounds: int = 10, min_seconds: float = 2.0) -> dict:
+    """Median seconds per call of each implementation. The implementations take turns, one call
+    each per round, so a busy machine slows them all alike and the ratios stay fair."""
     for _ in range(warmup):
-        step()
-    times: list[float] = []
+        for step in steps.values():
+            step()
+    times: dict[str, list[float]] = {name: [] for name in steps}
     start = time.perf_counter()
-    while len(times) < repeat or (time.perf_counter() - start < min_seconds and len(times) < 100):
-        t0 = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    while len(times[next(iter(steps))]) < rounds or (time.perf_counter() - start < min_seconds
+                                                      and len(times[next(iter(steps))]) < 100):
+        for name, step in steps.items():
+            t0 = time.perf_counter()
+            step()
+            times[name].append(time.perf_counter() - t0)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def child(threads: int) -> None:
@@ -44,8 +49,6 @@ def child(threads: int) -> None:
 
     import tinytorch
     from tinytorch import nn, optim
-    from tinytorch.nn.conv import Conv2d
-    from tinytorch.nn.pooling import MaxPool2d
 
     try:
         import torch
@@ -56,18 +59,16 @@ def child(threads: int) -> None:
 
     rng = np.random.default_rng(0)
     x = rng.standard_normal((32, 64, 32, 32), dtype=np.float32)
-    w = (rng.standard_normal((64, 64, 3, 3), dtype=np.float32) * 0.05)
+    w = rng.standard_normal((64, 64, 3, 3), dtype=np.float32) * 0.05
     b = np.zeros(64, dtype=np.float32)
     g = rng.standard_normal((32, 64, 32, 32), dtype=np.float32)
     images = rng.standard_normal((64, 3, 32, 32), dtype=np.float32)
     labels = rng.integers(0, 10, 64)
-    cases: list[dict] = []
 
     # ---------------------------------------------------------------- one Conv2d layer
-    conv = Conv2d(64, 64, 3, padding=1)
+    conv = nn.Conv2d(64, 64, 3, padding=1)
     conv.weight.data[...] = w
-    tx = tinytorch.tensor(x, requires_grad=True)
-    tg = tinytorch.tensor(g)
+    tx, tg = tinytorch.tensor(x, requires_grad=True), tinytorch.tensor(g)
 
     def tiny_forward() -> None:
         with tinytorch.no_grad():
@@ -77,9 +78,8 @@ def child(threads: int) -> None:
         tx.grad = conv.weight.grad = conv.bias.grad = None
         conv(tx).backward(tg)
 
-    forward = {"tinytorch": median_seconds(tiny_forward), "numpy": median_seconds(lambda: numpy_conv(x, w, b))}
-    step = {"tinytorch": median_seconds(tiny_step),
-            "numpy": median_seconds(lambda: numpy_conv_backward(g, *numpy_conv(x, w, b)[1:]))}
+    forward = {"tinytorch": tiny_forward, "numpy": lambda: numpy_conv(x, w, b)}
+    step = {"tinytorch": tiny_step, "numpy": lambda: numpy_conv_backward(g, *numpy_conv(x, w, b)[1:])}
     if torch is not None:
         t_conv = torch.nn.Conv2d(64, 64, 3, padding=1)
         with torch.no_grad():
@@ -94,48 +94,41 @@ def child(threads: int) -> None:
             t_x.grad = t_conv.weight.grad = t_conv.bias.grad = None
             t_conv(t_x).backward(t_g)
 
-        forward["pytorch"], step["pytorch"] = median_seconds(torch_forward), median_seconds(torch_step)
-    name = "Conv2d 64->64 3x3 pad 1, 32x32, batch 32"
-    cases += [dict(name=name + ", forward", seconds=forward, unit="batch"),
-              dict(name=name + ", forward+backward", seconds=step, unit="batch")]
+        forward["pytorch"], step["pytorch"] = torch_forward, torch_step
 
     # ---------------------------------------------------------------- a CNN training step
-    def tiny_cnn():
-        return nn.Sequential(
-            Conv2d(3, 32, 3, padding=1), nn.ReLU(), MaxPool2d(2),
-            Conv2d(32, 64, 3, padding=1), nn.ReLU(), MaxPool2d(2),
-            Conv2d(64, 128, 3, padding=1), nn.ReLU(), MaxPool2d(2),
-            nn.Flatten(), nn.Linear(2048, 256), nn.ReLU(), nn.Linear(256, 10),
+    def cnn(lib):
+        return lib.nn.Sequential(
+            lib.nn.Conv2d(3, 32, 3, padding=1), lib.nn.ReLU(), lib.nn.MaxPool2d(2),
+            lib.nn.Conv2d(32, 64, 3, padding=1), lib.nn.ReLU(), lib.nn.MaxPool2d(2),
+            lib.nn.Conv2d(64, 128, 3, padding=1), lib.nn.ReLU(), lib.nn.MaxPool2d(2),
+            lib.nn.Flatten(), lib.nn.Linear(2048, 256), lib.nn.ReLU(), lib.nn.Linear(256, 10),
         )
 
-    model = tiny_cnn()
-    opt = optim.Adam(model.parameters(), lr=1e-3)
-    t_images, t_labels = tinytorch.tensor(images), tinytorch.tensor(labels)
+    def train_step(lib, model, opt, x, y):
+        def step() -> None:
+            opt.zero_grad()
+            lib.nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+        return step
 
-    def tiny_train() -> None:
-        opt.zero_grad()
-        nn.functional.cross_entropy(model(t_images), t_labels).backward()
-        opt.step()
-
+    model = cnn(tinytorch)
     reference = NumpyCNN(rng)
-    train = {"tinytorch": median_seconds(tiny_train), "numpy": median_seconds(lambda: reference.step(images, labels))}
+    train = {"tinytorch": train_step(tinytorch, model, optim.Adam(model.parameters(), lr=1e-3),
+                                     tinytorch.tensor(images), tinytorch.tensor(labels)),
+             "numpy": lambda: reference.step(images, labels)}
     if torch is not None:
-        t_model = torch.nn.Sequential(
-            torch.nn.Conv2d(3, 32, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-            torch.nn.Conv2d(32, 64, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-            torch.nn.Conv2d(64, 128, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-            torch.nn.Flatten(), torch.nn.Linear(2048, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10),
-        )
-        t_opt = torch.optim.Adam(t_model.parameters(), lr=1e-3)
-        t_img, t_lab = torch.from_numpy(images), torch.from_numpy(labels)
+        t_model = cnn(torch)
+        train["pytorch"] = train_step(torch, t_model, torch.optim.Adam(t_model.parameters(), lr=1e-3),
+                                      torch.from_numpy(images), torch.from_numpy(labels))
 
-        def torch_train() -> None:
-            t_opt.zero_grad()
-            torch.nn.functional.cross_entropy(t_model(t_img), t_lab).backward()
-            t_opt.step()
-
-        train["pytorch"] = median_seconds(torch_train)
-    cases.append(dict(name="CNN train step (3 conv + 2 linear, Adam), batch 64 of 3x32x32", seconds=train, unit="step"))
+    name = "Conv2d 64->64 3x3 pad 1, 32x32, batch 32"
+    cases = [
+        dict(name=name + ", forward", seconds=interleaved_medians(forward), unit="batch"),
+        dict(name=name + ", forward+backward", seconds=interleaved_medians(step), unit="batch"),
+        dict(name="CNN train step (3 conv + 2 linear, Adam), batch 64 of 3x32x32",
+             seconds=interleaved_medians(train), unit="step"),
+    ]
     print("BENCH-JSON " + json.dumps(cases), flush=True)
 
 

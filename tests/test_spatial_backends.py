@@ -54,6 +54,23 @@ def test_conv2d_backends_agree(kernel, stride, padding, dilation, groups) -> Non
     assert_close(only_w[1], expected_gw)
 
 
+@pytest.mark.parametrize("tile_bytes", [1, 5000, 25000, 2**40])  # 1 row, 3 rows, 2 images, all per tile
+@pytest.mark.parametrize("stride, groups", [((1, 1), 1), ((2, 1), 1), ((1, 1), 2), ((2, 2), 2)])
+def test_conv2d_numpy_tiles_give_the_same_result(tile_bytes: int, stride, groups, monkeypatch) -> None:
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((3, 4, 9, 7))
+    w = rng.standard_normal((6, 4 // groups, 3, 2))
+    args = (stride, ((1, 0), (2, 1)), (1, 2), groups)
+    expected = naive.conv2d_forward(x, w, *args)
+    grad = rng.standard_normal(expected.shape)
+    expected_gx, expected_gw = naive.conv2d_backward(grad, x, w, *args)
+    monkeypatch.setattr(numpy_backend, "TILE_BYTES", tile_bytes)
+    assert_close(numpy_backend.conv2d_forward(x, w, *args), expected)
+    gx, gw = numpy_backend.conv2d_backward(grad, x, w, *args)
+    assert_close(gx, expected_gx)
+    assert_close(gw, expected_gw)
+
+
 @pytest.mark.parametrize("kernel, stride, padding", [
     ((2, 2), (2, 2), (0, 0)), ((3, 3), (2, 2), (1, 1)), ((3, 2), (1, 2), (1, 0)), ((2, 2), (1, 1), (0, 0)),
     ((3, 3), (3, 3), (1, 1)),
