@@ -29,7 +29,7 @@ from tinytorch.data import MNIST, DataLoader, Digits
 from tinytorch.data import transforms as T
 from tinytorch.train.progress import EpochProgress
 
-QUICK = {"threshold": 0.95, "epochs": 30, "hidden": (128, 64), "lr": 0.05, "batch_size": 32}
+QUICK = {"threshold": 0.95, "epochs": 20, "hidden": (128, 64), "lr": 0.05, "batch_size": 32}
 FULL = {"threshold": 0.98, "epochs": 12, "hidden": (512, 256), "lr": 0.05, "batch_size": 128}
 
 

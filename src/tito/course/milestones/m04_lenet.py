@@ -33,7 +33,7 @@ from tinytorch.data import MNIST, DataLoader, Digits
 from tinytorch.data import transforms as T
 from tinytorch.train.progress import EpochProgress
 
-QUICK = {"threshold": 0.95, "epochs": 15, "lr": 2e-3, "batch_size": 32}
+QUICK = {"threshold": 0.95, "epochs": 10, "lr": 5e-3, "batch_size": 32}
 FULL = {"threshold": 0.990, "epochs": 12, "lr": 2e-3, "batch_size": 64}
 
 
