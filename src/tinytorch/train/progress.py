@@ -8,8 +8,8 @@
                 progress.advance(samples=len(y), loss=loss.item())
             progress.end_epoch({"train_loss": 0.41, "val_accuracy": 0.93, "lr": 0.01, "time": 12.3})
 
-In a terminal (or notebook) each epoch gets a bar with the running loss and the throughput in
-samples per second. When the output is a file or a pipe (CI logs, `> run.log`) bars would only
+In a terminal (or notebook) the running epoch has a bar with its loss and the throughput in
+samples per second; when the epoch ends, the bar is replaced by the epoch's summary line. When the output is a file or a pipe (CI logs, `> run.log`) bars would only
 print escape codes, so only the one-line summary of each epoch is written. `enabled=False` is silent.
 The `Trainer` uses this; hand-written training loops can too.
 """
@@ -100,7 +100,8 @@ class EpochProgress:
             return
         epoch, epochs = self._epoch
         line = format_logs({"epoch": epoch, "epochs": epochs, **logs})
-        if self._progress is not None:
+        if self._progress is not None:  # the finished bar gives way to its summary line
+            self._progress.remove_task(self._task)
             self._progress.console.print(line, highlight=False)
         else:
             print(line, flush=True)
