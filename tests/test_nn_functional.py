@@ -55,6 +55,13 @@ def test_linear_gradients_match_finite_differences() -> None:
     gradcheck(lambda x, w: F.linear(x, w), [leaf(4), w], label="linear 1-d, no bias")
 
 
+def test_linear_is_one_graph_node() -> None:
+    layer = nn.Linear(3, 2)
+    x = tt.randn(4, 3, requires_grad=True)
+    out = layer(x)
+    assert out.grad_fn.name == "LinearFunction" and out.grad_fn.inputs == (x, layer.weight, layer.bias)
+
+
 def test_linear_agrees_on_the_naive_and_numpy_backends() -> None:
     layer = nn.Linear(5, 3)
     x = tt.randn(2, 4, 5)
