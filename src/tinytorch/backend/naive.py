@@ -45,7 +45,7 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 #
 # Each output position (i, j) is computed for the whole batch and every channel at once, with one
 # small NumPy product per position: simple to read, fast enough for LeNet-sized images. (The numpy
-# backend removes the loop over positions, module 15.)
+# backend removes the loop over positions, also in module 09.)
 #
 # Shapes follow PyTorch: x (N, C, H, W), weights (O, C / groups, kh, kw), out (N, O, Ho, Wo).
 # `stride` and `dilation` are (rows, columns); conv padding is ((top, bottom), (left, right)) and

@@ -13,7 +13,7 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------
-# Convolution and pooling (module 15: from loops to vectorised kernels)
+# Convolution and pooling (module 09: the vectorised kernels, after the naive loops)
 #
 # Arrays are NCHW at the interface, as in PyTorch. Inside, the kernels work channels-last (NHWC):
 # then the kh*kw*C numbers under one window are (almost) contiguous, a window view reshapes into
@@ -83,7 +83,7 @@ def _tiles(n: int, rows: int, row_bytes: int):
 
 def _conv_nhwc(padded: np.ndarray, w: np.ndarray, stride: Pair, dilation: Pair, groups: int) -> np.ndarray:
     """Correlate padded NHWC input with weights (O, C/groups, kh, kw): the (N, Ho, Wo, O) result."""
-    # BEGIN SOLUTION 15
+    # BEGIN SOLUTION 09
     n, hp, wp, c = padded.shape
     o, cg, kh, kw = w.shape
     og, k = o // groups, kh * kw * cg
@@ -119,7 +119,7 @@ def conv2d_backward(grad: np.ndarray, x: np.ndarray, w: np.ndarray, stride: Pair
     is itself a convolution (of the padded gradient with the flipped, transposed kernel); at larger
     strides the window gradients are added back into place tap by tap (col2im).
     """
-    # BEGIN SOLUTION 15
+    # BEGIN SOLUTION 09
     n, c, h, wd = x.shape
     o, cg, kh, kw = w.shape
     og, k = o // groups, kh * kw * cg
@@ -180,7 +180,7 @@ def max_pool2d_forward(x: np.ndarray, kernel_size: Pair, stride: Pair,
                        padding: Pair) -> tuple[np.ndarray, np.ndarray]:
     """Maximum of each window: (N, C, H, W) -> out (N, C, Ho, Wo), and the position of the maximum
     inside its window (row-major, the first one on ties, as in PyTorch) for the backward pass."""
-    # BEGIN SOLUTION 15
+    # BEGIN SOLUTION 09
     pads, out_size = _pool_geometry(x.shape, kernel_size, stride, padding)
     padded = _pad_nhwc(x, pads, value=-np.inf).transpose(0, 3, 1, 2)  # padding never wins
     out = index = None
@@ -199,7 +199,7 @@ def max_pool2d_forward(x: np.ndarray, kernel_size: Pair, stride: Pair,
 def max_pool2d_backward(grad: np.ndarray, index: np.ndarray, x_shape: tuple[int, ...], kernel_size: Pair,
                         stride: Pair, padding: Pair) -> np.ndarray:
     """Each output's gradient goes to the input element that was its window's maximum."""
-    # BEGIN SOLUTION 15
+    # BEGIN SOLUTION 09
     pads, out_size = _pool_geometry(x_shape, kernel_size, stride, padding)
     n, c, h, w = x_shape
     (ph, pw) = padding
@@ -228,7 +228,7 @@ def _avg_divisor(x_shape: tuple[int, ...], kernel_size: Pair, stride: Pair, padd
 def avg_pool2d_forward(x: np.ndarray, kernel_size: Pair, stride: Pair, padding: Pair,
                        count_include_pad: bool = True) -> np.ndarray:
     """Mean of each window (zero padding counts as values unless count_include_pad=False)."""
-    # BEGIN SOLUTION 15
+    # BEGIN SOLUTION 09
     pads, out_size = _pool_geometry(x.shape, kernel_size, stride, padding)
     padded = _pad_nhwc(x, pads).transpose(0, 3, 1, 2)
     total = None
@@ -241,7 +241,7 @@ def avg_pool2d_forward(x: np.ndarray, kernel_size: Pair, stride: Pair, padding: 
 def avg_pool2d_backward(grad: np.ndarray, x_shape: tuple[int, ...], kernel_size: Pair, stride: Pair,
                         padding: Pair, count_include_pad: bool = True) -> np.ndarray:
     """Every element of a window gets its output's gradient divided by the window's divisor."""
-    # BEGIN SOLUTION 15
+    # BEGIN SOLUTION 09
     pads, out_size = _pool_geometry(x_shape, kernel_size, stride, padding)
     n, c, h, w = x_shape
     ph, pw = padding

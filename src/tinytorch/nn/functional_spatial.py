@@ -2,7 +2,7 @@
 
 Images are (N, C, H, W), as in PyTorch; an unbatched (C, H, W) image is accepted too. The heavy
 loops live in the backend (`tinytorch.backend.get()`): the `naive` one spells them out, the `numpy`
-one vectorises them (module 15). The Functions here check nothing and compute on arrays; the
+one vectorises them (both module 09). The Functions here check nothing and compute on arrays; the
 wrappers below check their arguments, explain bad shapes, and record the graph.
 `tinytorch.nn.functional` re-exports the wrappers.
 """
