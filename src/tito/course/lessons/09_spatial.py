@@ -16,7 +16,8 @@
 # Images have a shape: neighbouring pixels belong together, and a stroke means the same thing
 # wherever it appears. This module builds the layers that use that: `Conv2d`, which slides one small
 # filter over the whole image; `MaxPool2d` and `AvgPool2d`, which shrink feature maps; and
-# `BatchNorm2d`, which keeps each channel's activations at a trainable scale. Then it times three
+# `BatchNorm2d`, which keeps each channel's activations at a trainable scale. You write each
+# convolution and pooling kernel twice, as plain loops and vectorised; then the lesson times four
 # ways of computing the same convolution and counts their FLOPs and bytes.
 
 # %% [markdown]
@@ -95,8 +96,9 @@ with tt.no_grad():
 # Ho = (H + 2·padding − kh) // stride + 1. (Deep-learning "convolution" is a cross-correlation: the
 # filter is not flipped.)
 #
-# Your convolutions run on the **naive backend**: your loops of this module. The default numpy
-# backend's convolution is a module 15 exercise, so this lesson switches backends explicitly.
+# You write the kernels twice: as loops in the **naive backend**, which say exactly what is
+# computed, and vectorised in the default **numpy backend**, which is what your layers run on.
+# The cells below switch to the naive backend to show your loops at work; section 4 times both.
 
 # %%
 conv = nn.Conv2d(1, 4, kernel_size=3, padding=1)  # weights (4, 1, 3, 3), bias (4,)
@@ -197,6 +199,8 @@ print("channels kept:", kept.astype(int), " kept values:", np.unique(dropped.dat
 # |------|----------|-----------------|
 # | `tinytorch/backend/naive.py` | `conv2d_forward`, `conv2d_backward` | pad, then for each output position one `tensordot` of the window with the filters (per group); backward: at each position add gradᵀ·window to d w and grad·w to the window's place in d x, then crop the padding |
 # | `tinytorch/backend/naive.py` | `max_pool2d_forward`, `max_pool2d_backward`, `avg_pool2d_forward`, `avg_pool2d_backward` | the max (and its position in the window, first on ties, −inf padding) or the mean (counting padding or not) of each window; the gradient to the winner, or shared over the window |
+# | `tinytorch/backend/numpy_backend.py` | `_conv_nhwc`, `conv2d_backward` | the same convolution without a loop over positions, channels-last: the window view (`_windows`) copied into an im2col matrix one cache-sized tile (`_tiles`) at a time, one matmul per tile and group; backward: d w as im2colᵀ·grad, d x at stride 1 as a convolution of the padded gradient with the flipped kernel, else added back tap by tap (col2im) |
+# | `tinytorch/backend/numpy_backend.py` | `max_pool2d_forward`, `max_pool2d_backward`, `avg_pool2d_forward`, `avg_pool2d_backward` | the same pooling as a loop over the kh·kw taps (`_taps`), each a strided view of the whole padded input: a running maximum and the tap that won, or a running sum; backward: through each tap's view, the gradient of the outputs that tap won, or its share of every output's |
 # | `tinytorch/nn/functional_spatial.py` | `Conv2dFunction.forward`, `Conv2dFunction.backward`, `adaptive_avg_pool2d`, `BatchNormFunction.forward`, `BatchNormFunction.backward`, `dropout2d` | call the backend's kernels and add the bias (its gradient: the sum over batch and positions); adaptive pooling as two averaging matrix products; batch norm with batch or given statistics and its closed-form backward; one keep-or-drop draw per channel |
 # | `tinytorch/nn/conv.py` | `Conv2d.forward` | call `conv2d` with the layer's weights and options |
 # | `tinytorch/nn/pooling.py` | `MaxPool2d.forward`, `AvgPool2d.forward` | call `max_pool2d` / `avg_pool2d` with the layer's options |
@@ -217,8 +221,8 @@ print("channels kept:", kept.astype(int), " kept values:", np.unique(dropped.dat
 #    by that offset, `(N, Ho, Wo, C)`, times that tap's weights `(C, O)`: 9 large matrix products.
 # 3. **im2col**: copy every window into one row of a matrix `(N·Ho·Wo, C·kh·kw)`, then *one* matrix
 #    product with the weights `(C·kh·kw, O)`.
-# 4. **The numpy backend** (module 15): im2col in channels-last layout, where each window's numbers
-#    are almost contiguous.
+# 4. **Your numpy backend kernel**: im2col in channels-last layout, where each window's numbers
+#    are almost contiguous, built in tiles small enough to stay in the CPU's cache.
 
 # %%
 def conv_per_tap(x: np.ndarray, w: np.ndarray, pad: int) -> np.ndarray:
@@ -267,12 +271,7 @@ for side in sides:
     flops = conv_flops(N, C, O, side, side, K, K)
     print(f"input {x.shape}, {flops / 1e6:.1f} MFLOP:")
     for name, method in methods.items():
-        try:
-            agrees = np.allclose(method(), reference, atol=1e-4)
-        except NotImplementedError:
-            print(f"  {name:14s} not written yet: it is module 15's exercise")
-            timings[name].append(float("nan"))
-            continue
+        agrees = np.allclose(method(), reference, atol=1e-4)
         seconds = best_time(method, repeat=5)
         timings[name].append(seconds)
         print(f"  {name:14s} {1e3 * seconds:8.3f} ms  {flops / seconds / 1e9:6.2f} GFLOP/s  "
@@ -284,7 +283,8 @@ for side in sides:
 # 9 iterations, whatever the image; the work sits in 9 large products. im2col runs one product but
 # first writes the window matrix, 9 times the size of the input (next section). Which of per-tap and
 # im2col wins depends on whether that extra copy costs more than 9 separate products: compare your
-# lines at 32x32.
+# lines at 32x32. Your numpy backend kernel writes the same matrix, but one tile at a time, each
+# read by its product while still in cache: compare its line with im2col's as the image grows.
 #
 # ### FLOPs and parameters: a convolution reuses every weight
 
@@ -326,19 +326,26 @@ print(f"a VGG layer at batch 32: input {32 * 64 * 224 * 224 * 4 / 2**30:.2f} GiB
 # ### Forward and backward of the layer
 
 # %%
-layer = nn.Conv2d(C, O, 3, padding=1)
-x = tt.randn(N, C, 16, 16, requires_grad=True)
-with tt.backend.use("naive"):
+def forward_backward_times(layer: nn.Module, x: tt.Tensor) -> tuple[float, float]:
+    """Seconds for the layer's forward and for its backward, on the active backend."""
     t_forward = best_time(lambda: layer(x), repeat=3)
     out = layer(x)
     grad = tt.ones(*out.shape)
-    t_backward = best_time(lambda: out.backward(grad, retain_graph=True), repeat=3)
-print(f"Conv2d({C}, {O}, 3) on {tuple(x.shape)}, naive backend: forward {1e3 * t_forward:.2f} ms, "
-      f"backward {1e3 * t_backward:.2f} ms ({t_backward / t_forward:.1f}x)")
+    return t_forward, best_time(lambda: out.backward(grad, retain_graph=True), repeat=3)
+
+
+layer = nn.Conv2d(C, O, 3, padding=1)
+x = tt.randn(N, C, 16, 16, requires_grad=True)
+for backend in ("naive", "numpy"):
+    with tt.backend.use(backend):  # the backward runs on the backend its forward used
+        t_forward, t_backward = forward_backward_times(layer, x)
+    print(f"Conv2d({C}, {O}, 3) on {tuple(x.shape)}, {backend} backend: forward {1e3 * t_forward:.2f} ms, "
+          f"backward {1e3 * t_backward:.2f} ms ({t_backward / t_forward:.1f}x)")
 
 # %% [markdown]
 # The backward computes two results of a convolution's size, d x and d w (and the naive one adds
-# each window's gradient back into place, position by position).
+# each window's gradient back into place, position by position; at stride 1 the numpy one computes
+# d x as one more convolution).
 #
 # ### Receptive field
 #
@@ -360,8 +367,7 @@ for module in stack:
     print(f"after {type(module).__name__:9s} receptive field {receptive:2d}x{receptive:<2d} (step {jump})")
 
 image = tt.zeros(1, 1, 32, 32, requires_grad=True)
-with tt.backend.use("naive"):
-    stack(image)[0, 0, 8, 8].backward()  # one output value, at the middle of the (16, 16) map
+stack(image)[0, 0, 8, 8].backward()  # one output value, at the middle of the (16, 16) map
 reached = image.grad.data[0, 0]  # (32, 32)
 rows, cols = np.nonzero(reached.any(axis=1))[0], np.nonzero(reached.any(axis=0))[0]
 print(f"input gradient non-zero on rows {rows.min()}..{rows.max()}, columns {cols.min()}..{cols.max()}: "
@@ -383,8 +389,7 @@ except ImportError:
 if plt is not None:
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2))
     for name, seconds in timings.items():
-        if not np.isnan(seconds).all():
-            left.loglog(sides, seconds, marker="o", label=name)
+        left.loglog(sides, seconds, marker="o", label=name)
     left.set_xticks(sides, [str(side) for side in sides])
     left.minorticks_off()
     left.set_xlabel("image side (pixels)")
@@ -440,7 +445,7 @@ if plt is not None:
 tt.manual_seed(0)
 model = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.Dropout(0.5),
                       nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 10))
-with tt.backend.use("naive"), tt.no_grad():
+with tt.no_grad():
     before = model[1].running_mean.data.copy()
     first, second = model(x_test[:64]), model(x_test[:64])
     changed = int((first.argmax(dim=1).data != second.argmax(dim=1).data).sum())

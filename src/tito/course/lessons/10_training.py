@@ -202,27 +202,14 @@ print(f"{errors.sum()} mistakes; the most frequent confusion: a {true_class} rea
 #
 # The same work as `training_step`, timed phase by phase over an epoch (the least disturbed of
 # three): fetching the batch, forward (with the loss), backward (with `zero_grad`), and the
-# optimizer step. For the MLP at
-# three batch sizes, and for a small CNN whose convolutions run on the naive backend (your module 09
-# kernels; the numpy backend's are module 15's exercise):
+# optimizer step. For the MLP at three batch sizes, and for a small CNN on your module 09 kernels
+# (the numpy backend's):
 
 # %%
-class OnNaive(nn.Module):
-    """Runs `module` on the naive backend; the rest of the model keeps the default one."""
-
-    def __init__(self, module: nn.Module) -> None:
-        super().__init__()
-        self.module = module
-
-    def forward(self, x: tt.Tensor) -> tt.Tensor:
-        with tt.backend.use("naive"):  # the backward uses the backend its forward used
-            return self.module(x)
-
-
 def make_cnn() -> nn.Module:
-    features = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # (N, 8, 4, 4)
-                             nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))  # (N, 16, 2, 2)
-    return nn.Sequential(OnNaive(features), nn.Flatten(), nn.Linear(64, 10))
+    return nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # (N, 8, 4, 4)
+                         nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # (N, 16, 2, 2)
+                         nn.Flatten(), nn.Linear(64, 10))
 
 
 def epoch_phases(model: nn.Module, loader: DataLoader, optimizer: optim.Optimizer) -> dict[str, float]:
@@ -385,7 +372,8 @@ if plt is not None:
 # 1. From your phase table: what share of an epoch did the optimizer take at batch 16 and at batch
 #    256? Why does it fall, and what does that suggest about very small batches?
 # 2. For the CNN, forward and backward dominate: how many times faster would the epoch be if they
-#    were 10x faster (module 15's numpy kernels) and nothing else changed? What would dominate then?
+#    were 10x faster (module 15 is about making kernels faster) and nothing else changed? What would
+#    dominate then?
 # 3. Why did the resumed run need the generator states, and not only the weights and the optimizer?
 #    Which of your numbers would differ if the dropout masks had not been restored?
 # 4. In the early-stopping run, how many epochs after the best one did training go on, and why keep
