@@ -17,12 +17,7 @@ import tinytorch
 from tinytorch.data import DataLoader, TensorDataset, default_collate
 from tinytorch.data.dataset import fetch_batch
 from tinytorch.data.datasets import read_idx
-from tinytorch.data.transforms import (
-    Normalize,
-    RandomCrop,
-    RandomHorizontalFlip,
-    ToTensor,
-)
+from tinytorch.data.transforms import Normalize, RandomCrop, RandomHorizontalFlip, ToTensor
 from tito.course.checks._helpers import (
     assert_close,
     assert_dtype,
@@ -365,7 +360,8 @@ def test_to_tensor_of_grayscale_batches_and_floats():
 def test_normalize_subtracts_the_mean_and_divides_by_the_std_per_channel():
     mean, std = np.array([0.25, 0.5], np.float32), np.array([0.5, 2.0], np.float32)
     expected = (IMAGES - mean[None, :, None, None]) / std[None, :, None, None]
-    assert_close(Normalize(mean, std)(IMAGES), expected, NORMALIZE, "Normalize((0.25, 0.5), (0.5, 2.0)) of (3, 2, 4, 5)")
+    assert_close(Normalize(mean, std)(IMAGES), expected, NORMALIZE,
+                 "Normalize((0.25, 0.5), (0.5, 2.0)) of (3, 2, 4, 5)")
     one = Normalize(mean, std)(tinytorch.tensor(IMAGES[1]))
     assert_close(one, expected[1], NORMALIZE, "Normalize((0.25, 0.5), (0.5, 2.0)) of one (2, 4, 5) image")
     assert_close(Normalize(0.5, 0.25)(IMAGES), (IMAGES - 0.5) / 0.25, NORMALIZE, "Normalize(0.5, 0.25): one mean/std")
@@ -409,7 +405,8 @@ def test_random_crop_pads_with_fill():
 
 
 def test_random_horizontal_flip_with_p_one_and_zero():
-    assert_close(RandomHorizontalFlip(p=1.0)(IMAGES), IMAGES[..., ::-1], FLIP, "RandomHorizontalFlip(p=1) of (3, 2, 4, 5)")
+    assert_close(RandomHorizontalFlip(p=1.0)(IMAGES), IMAGES[..., ::-1], FLIP,
+                 "RandomHorizontalFlip(p=1) of (3, 2, 4, 5)")
     assert_close(RandomHorizontalFlip(p=0.0)(IMAGES), IMAGES, FLIP, "RandomHorizontalFlip(p=0) of (3, 2, 4, 5)")
 
 
@@ -418,4 +415,5 @@ def test_random_horizontal_flip_decides_per_image_from_the_generator():
     flip = np.random.default_rng(9).random(12) < 0.5  # the documented draw: image i flips if u[i] < p
     expected = np.where(flip[:, None, None, None], images[..., ::-1], images)
     got = RandomHorizontalFlip(p=0.5, generator=tinytorch.Generator(9))(images)
-    assert_close(got, expected, FLIP, f"RandomHorizontalFlip(p=0.5, generator=Generator(9)): flipped {flip.astype(int)}")
+    assert_close(got, expected, FLIP,
+                 f"RandomHorizontalFlip(p=0.5, generator=Generator(9)): images flipped {flip.astype(int)}")
