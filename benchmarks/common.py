@@ -47,6 +47,7 @@ class Case:
     name: str
     seconds: dict[str, float] = field(default_factory=dict)  # implementation -> median seconds
     unit: str = "step"
+    note: str = ""  # a derived figure worth printing beside the times (a share, a throughput)
 
 
 def torch_or_none():

@@ -44,8 +44,8 @@ def format_seconds(seconds: float) -> str:
 def table(rows: list[tuple[str, dict]]) -> list[str]:
     """Markdown rows: each implementation's median and TinyTorch's ratio to the others."""
     lines = [
-        "| threads | workload | tinytorch | pytorch | numpy / other | tinytorch ÷ pytorch | tinytorch ÷ numpy |",
-        "|---|---|---|---|---|---|---|",
+        "| threads | workload | tinytorch | pytorch | numpy / other | tinytorch ÷ pytorch | tinytorch ÷ numpy | note |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for threads, case in rows:
         s = case["seconds"]
@@ -55,7 +55,8 @@ def table(rows: list[tuple[str, dict]]) -> list[str]:
         ratio_numpy = f"{tiny / s['numpy']:.2f}×" if tiny and "numpy" in s else "—"
         lines.append(
             f"| {threads} | {case['name']} (per {case['unit']}) | {format_seconds(tiny) if tiny else '—'} | "
-            f"{format_seconds(s['pytorch']) if 'pytorch' in s else '—'} | {others or '—'} | {ratio_torch} | {ratio_numpy} |"
+            f"{format_seconds(s['pytorch']) if 'pytorch' in s else '—'} | {others or '—'} | {ratio_torch} | {ratio_numpy} | "
+            f"{case.get('note') or ''} |"
         )
     return lines
 

@@ -1,0 +1,78 @@
+"""The data pipeline's share of a CIFAR-10 training step.
+
+One batch of 64 CIFAR-shaped images through the DataLoader with the standard augmentation
+(ToTensor, RandomCrop(32, padding=4), RandomHorizontalFlip, Normalize), against one training step of
+the benchmark CNN on that batch. The pixels are random: loading cost does not depend on content.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from common import Case, emit, median_time, pin_threads
+
+if __name__ == "__main__":
+    pin_threads(int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1] != "0" else None)
+
+import numpy as np  # noqa: E402
+
+import tinytorch as tt  # noqa: E402
+from tinytorch import nn, optim  # noqa: E402
+from tinytorch.data import DataLoader, TensorDataset  # noqa: E402
+from tinytorch.data import transforms as T  # noqa: E402
+
+BATCH, IMAGES = 64, 10_000
+
+
+def loader() -> DataLoader:
+    rng = np.random.default_rng(0)
+    pixels = rng.integers(0, 256, (IMAGES, 32, 32, 3), dtype=np.uint8)  # (N, H, W, C), as stored
+    labels = rng.integers(0, 10, IMAGES)
+    augment = T.Compose([T.ToTensor(), T.RandomCrop(32, padding=4), T.RandomHorizontalFlip(),
+                         T.Normalize((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616))])
+    dataset = TensorDataset(pixels, labels, transform=augment)
+    return DataLoader(dataset, batch_size=BATCH, shuffle=True, drop_last=True, generator=tt.Generator(0))
+
+
+def cnn() -> nn.Module:
+    return nn.Sequential(
+        nn.Conv2d(3, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(64, 128, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(2048, 256), nn.ReLU(), nn.Linear(256, 10),
+    )
+
+
+def cases() -> list[Case]:
+    batches = iter(())
+    data = loader()
+
+    def next_batch():
+        nonlocal batches
+        try:
+            return next(batches)
+        except StopIteration:
+            batches = iter(data)
+            return next(batches)
+
+    images, labels = next_batch()
+    model = cnn()
+    opt = optim.Adam(model.parameters(), lr=1e-3)
+
+    def train_step() -> None:
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(images), labels).backward()
+        opt.step()
+
+    load = median_time(next_batch, warmup=5, repeat=100)
+    step = median_time(train_step, warmup=2, repeat=10)
+    share = load / (load + step)
+    return [
+        Case("data: CIFAR batch 64, crop+flip+normalize via DataLoader", {"tinytorch": load}, "batch",
+             note=f"{share:.1%} of a training step (target ≤ 10 %)"),
+        Case("CNN train step that batch feeds (Adam), batch 64", {"tinytorch": step}, "step"),
+    ]
+
+
+if __name__ == "__main__":
+    emit(cases())
