@@ -349,3 +349,19 @@ def test_grad_errors_and_retain_graph() -> None:
     assert g1.tolist() == g2.tolist() == [2.0, 4.0]
     with pytest.raises(RuntimeError, match="already freed"):
         grad(y, [x])
+
+
+def test_leaf_gradients_never_share_memory():
+    """Add hands the same array to both inputs; a view of it reaches a third leaf through reshape.
+
+    In-place changes to one `.grad` (gradient clipping) must not leak into another."""
+    a = tinytorch.randn(2, 3, requires_grad=True)
+    b = tinytorch.randn(2, 3, requires_grad=True)
+    c = tinytorch.randn(6, requires_grad=True)
+    ((a + b) + c.reshape(2, 3)).sum().backward()
+    grads = [a.grad.data, b.grad.data, c.grad.data]
+    for i in range(3):
+        for j in range(i + 1, 3):
+            assert not np.shares_memory(grads[i], grads[j]), (i, j)
+    a.grad.data *= 0
+    assert np.all(b.grad.data == 1) and np.all(c.grad.data == 1)

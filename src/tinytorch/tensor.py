@@ -240,7 +240,10 @@ class Tensor:
 
     def _accumulate_grad(self, grad: np.ndarray) -> None:
         """Add a gradient into `.grad` (called by the engine for leaves)."""
-        if grad.dtype != self.dtype or grad.base is not None or not grad.flags.writeable or not engine.claim(grad):
+        # Keep the array unless another leaf already holds its memory (a view counts as its owner):
+        # `.grad` may later be changed in place, e.g. by gradient clipping.
+        owner = grad if grad.base is None else grad.base
+        if grad.dtype != self.dtype or not grad.flags.writeable or not engine.claim(owner):
             grad = np.array(grad, dtype=self.dtype)
         if self.grad is None:
             self.grad = Tensor._from_array(grad)
