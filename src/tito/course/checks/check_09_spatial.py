@@ -225,6 +225,21 @@ def test_conv2d_backward_kernel(backend, case):
     assert_close(got[1], expected_w, names["conv2d_backward"], f"{what}: d loss / d w", **TOL)
 
 
+@pytest.mark.parametrize("tile_bytes", [1, 3000])  # one output row per tile; a few rows or one image per tile
+def test_numpy_conv2d_kernels_cut_into_small_tiles(tile_bytes, monkeypatch):
+    monkeypatch.setattr(numpy_backend, "TILE_BYTES", tile_bytes)  # undone after this test
+    for case, (x_shape, w_shape, *options) in CONVS.items():
+        x, w = RNG.standard_normal((3, *x_shape[1:])), RNG.standard_normal(w_shape)  # 3 images
+        what = _describe((x.shape, w_shape), f"numpy backend, im2col in tiles of {tile_bytes} bytes, {case},")
+        got = numpy_backend.conv2d_forward(x, w, *options)
+        assert_close(got, _conv(x, w, *options), FAST["conv2d_forward"], f"{what}: conv2d_forward", **TOL)
+        grad = RNG.standard_normal(got.shape)
+        grad_x, grad_w = numpy_backend.conv2d_backward(grad, x, w, *options)
+        expected_x, expected_w = _conv_grads(grad, x, w, *options)
+        assert_close(grad_x, expected_x, FAST["conv2d_backward"], f"{what}: d loss / d x", **TOL)
+        assert_close(grad_w, expected_w, FAST["conv2d_backward"], f"{what}: d loss / d w", **TOL)
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("case", POOLS)
 def test_max_pool2d_forward_kernel(backend, case):
