@@ -1,49 +1,25 @@
 """Convolution speed: TinyTorch against PyTorch and a hand-written NumPy version, in one run.
 
-    python benchmarks/bench_conv.py        # 1 thread and the default thread count, each in a subprocess
-    python benchmarks/bench_conv.py 1      # one thread count only (0 = the default)
+    python benchmarks/run.py conv          # 1 thread and the default thread count, with ratios
+    python benchmarks/bench_conv.py 1      # one thread count only (0 = the default), JSON line only
 
 Workloads: Conv2d 64->64 3x3 padding 1 on 32x32 images, batch 32 (forward, forward + backward), and
 one training step of a small CIFAR-sized CNN (batch 64 of 3x32x32: three 3x3 conv layers 3->32->64->128,
 each followed by ReLU and 2x2 max-pooling, then Linear 2048->256, ReLU, Linear 256->10,
-cross-entropy, Adam). Prints medians and ratios, then one `BENCH-JSON` line for the runner.
+cross-entropy, Adam).
 """
 
 from __future__ import annotations
 
-import json
-import os
-import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-def interleaved_medians(steps: dict, warmup: int = 2, rounds: int = 10, min_seconds: float = 2.0) -> dict:
-    """Median seconds per call of each implementation. The implementations take turns, one call
-    each per round, so a busy machine slows them all alike and the ratios stay fair."""
-    for _ in range(warmup):
-        for step in steps.values():
-            step()
-    times: dict[str, list[float]] = {name: [] for name in steps}
-    start = time.perf_counter()
-    while len(times[next(iter(steps))]) < rounds or (time.perf_counter() - start < min_seconds
-                                                      and len(times[next(iter(steps))]) < 100):
-        for name, step in steps.items():
-            t0 = time.perf_counter()
-            step()
-            times[name].append(time.perf_counter() - t0)
-    return {name: statistics.median(values) for name, values in times.items()}
+from common import Case, emit, interleaved_medians, pin_threads
 
 
 def child(threads: int) -> None:
     """Time every workload with BLAS pinned to `threads` (0: library default)."""
-    if threads:
-        for name in THREAD_VARIABLES:  # before NumPy or torch load BLAS
-            os.environ[name] = str(threads)
+    pin_threads(threads)  # before NumPy or torch load BLAS
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
     import numpy as np
 
@@ -123,13 +99,11 @@ def child(threads: int) -> None:
                                       torch.from_numpy(images), torch.from_numpy(labels))
 
     name = "Conv2d 64->64 3x3 pad 1, 32x32, batch 32"
-    cases = [
-        dict(name=name + ", forward", seconds=interleaved_medians(forward), unit="batch"),
-        dict(name=name + ", forward+backward", seconds=interleaved_medians(step), unit="batch"),
-        dict(name="CNN train step (3 conv + 2 linear, Adam), batch 64 of 3x32x32",
-             seconds=interleaved_medians(train), unit="step"),
-    ]
-    print("BENCH-JSON " + json.dumps(cases), flush=True)
+    emit([
+        Case(name + ", forward", interleaved_medians(forward), "batch"),
+        Case(name + ", forward+backward", interleaved_medians(step), "batch"),
+        Case("CNN train step (3 conv + 2 linear, Adam), batch 64 of 3x32x32", interleaved_medians(train), "step"),
+    ])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -217,34 +191,5 @@ class NumpyCNN:
             param -= 1e-3 / (1 - 0.9**self.t) * m / (np.sqrt(v / (1 - 0.999**self.t)) + 1e-8)
 
 
-# ---------------------------------------------------------------------------------------------
-# The parent: one subprocess per thread setting, then the table
-# ---------------------------------------------------------------------------------------------
-
-
-def run(threads: int) -> list[dict]:
-    result = subprocess.run([sys.executable, __file__, str(threads)], capture_output=True, text=True, encoding="utf-8")
-    if result.returncode != 0:
-        raise SystemExit(f"bench_conv.py {threads} failed:\n{result.stderr}")
-    line = next(line for line in result.stdout.splitlines() if line.startswith("BENCH-JSON "))
-    return json.loads(line[len("BENCH-JSON "):])
-
-
-def main() -> None:
-    if len(sys.argv) > 1:
-        child(int(sys.argv[1]))
-        return
-    row = "{:<12} {:<66} {:>10} {:>10} {:>10} {:>8} {:>8}"
-    print(row.format("threads", "workload (median)", "tinytorch", "pytorch", "numpy", "÷ torch", "÷ numpy"))
-    for threads, label in ((1, "1"), (0, f"default ({os.cpu_count()})")):
-        for case in run(threads):
-            s = case["seconds"]
-            ms = {k: f"{v * 1e3:.1f} ms" for k, v in s.items()}
-            vs_torch = f"{s['tinytorch'] / s['pytorch']:.2f}x" if "pytorch" in s else "-"
-            vs_numpy = f"{s['tinytorch'] / s['numpy']:.2f}x"
-            print(row.format(label, case["name"], ms["tinytorch"], ms.get("pytorch", "-"), ms["numpy"], vs_torch,
-                             vs_numpy), flush=True)
-
-
 if __name__ == "__main__":
-    main()
+    child(int(sys.argv[1]) if len(sys.argv) > 1 else 1)

@@ -6,9 +6,10 @@ a NumPy framework can approach), in the same process.
 
 from __future__ import annotations
 
+import os
 import sys
 
-from common import Case, emit, median_time, pin_threads, torch_or_none
+from common import Case, emit, interleaved_medians, pin_threads, torch_or_none
 
 if __name__ == "__main__":
     pin_threads(int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1] != "0" else None)
@@ -115,23 +116,23 @@ def torch_chain(torch):
 
 def cases() -> list[Case]:
     torch = torch_or_none()
-    mlp = Case("MLP 784-256-128-10 train step, batch 128, SGD momentum")
-    mlp.seconds["tinytorch"] = median_time(tinytorch_mlp_step(), warmup=10, repeat=200)
-    mlp.seconds["numpy"] = median_time(numpy_mlp_step(), warmup=10, repeat=200)
-    chain = Case(f"autograd overhead: {CHAIN} tiny mul ops, forward+backward", unit="op")
-    chain.seconds["tinytorch"] = median_time(tinytorch_chain(), repeat=20) / CHAIN
+    mlp = {"tinytorch": tinytorch_mlp_step(), "numpy": numpy_mlp_step()}
+    chain = {"tinytorch": tinytorch_chain()}
     if torch is not None:
-        torch.set_num_threads(int(__import__("os").environ.get("OMP_NUM_THREADS", torch.get_num_threads())))
-        mlp.seconds["pytorch"] = median_time(torch_mlp_step(torch), warmup=10, repeat=200)
-        chain.seconds["pytorch"] = median_time(torch_chain(torch), repeat=20) / CHAIN
+        threads = os.environ.get("OMP_NUM_THREADS")
+        if threads:
+            torch.set_num_threads(int(threads))
+        mlp["pytorch"], chain["pytorch"] = torch_mlp_step(torch), torch_chain(torch)
+    per_op = {name: seconds / CHAIN for name, seconds in interleaved_medians(chain, rounds=20).items()}
 
     rng = np.random.default_rng(0)
-    small = rng.standard_normal((32, 32), dtype=np.float32), rng.standard_normal((32, 32), dtype=np.float32)
-    matmul = Case("matmul 32x32 @ 32x32: naive loops vs numpy backend")
-    for name in ("naive", "numpy"):
-        kernel = tt.backend.BACKENDS[name].matmul
-        matmul.seconds[name] = median_time(lambda: kernel(*small), warmup=1, repeat=3 if name == "naive" else 200)
-    return [mlp, chain, matmul]
+    a, b = rng.standard_normal((32, 32), dtype=np.float32), rng.standard_normal((32, 32), dtype=np.float32)
+    kernels = {name: (lambda kernel=tt.backend.BACKENDS[name].matmul: kernel(a, b)) for name in ("naive", "numpy")}
+    return [
+        Case("MLP 784-256-128-10 train step, batch 128, SGD momentum", interleaved_medians(mlp, warmup=10, rounds=200)),
+        Case(f"autograd overhead: {CHAIN} tiny mul ops, forward+backward", per_op, "op"),
+        Case("matmul 32x32 @ 32x32: naive loops vs numpy backend", interleaved_medians(kernels, warmup=1, rounds=3)),
+    ]
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from common import Case, emit, median_time, pin_threads
+from common import Case, emit, interleaved_medians, pin_threads
 
 if __name__ == "__main__":
     pin_threads(int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1] != "0" else None)
@@ -64,8 +64,8 @@ def cases() -> list[Case]:
         nn.functional.cross_entropy(model(images), labels).backward()
         opt.step()
 
-    load = median_time(next_batch, warmup=5, repeat=100)
-    step = median_time(train_step, warmup=2, repeat=10)
+    timings = interleaved_medians({"load": next_batch, "step": train_step}, rounds=10)
+    load, step = timings["load"], timings["step"]
     share = load / (load + step)
     return [
         Case("data: CIFAR batch 64, crop+flip+normalize via DataLoader", {"tinytorch": load}, "batch",

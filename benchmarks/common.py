@@ -25,19 +25,28 @@ def pin_threads(threads: int | None) -> None:
             os.environ[name] = str(threads)
 
 
-def median_time(step: Callable[[], object], warmup: int = 3, repeat: int = 20, min_seconds: float = 0.5) -> float:
-    """Median seconds per call of `step`, after `warmup` calls, over at least `repeat` calls."""
+def interleaved_medians(
+    steps: dict[str, Callable[[], object]], warmup: int = 2, rounds: int = 10, min_seconds: float = 1.0
+) -> dict[str, float]:
+    """Median seconds per call of each implementation.
+
+    The implementations take turns, one call each per round, so a busy machine slows them all
+    alike and the ratios stay fair. At least `rounds` rounds, and more (up to 200) until
+    `min_seconds` have passed.
+    """
     for _ in range(warmup):
-        step()
-    times: list[float] = []
+        for step in steps.values():
+            step()
+    times: dict[str, list[float]] = {name: [] for name in steps}
     start = time.perf_counter()
-    while len(times) < repeat or time.perf_counter() - start < min_seconds:
-        t0 = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t0)
-        if len(times) >= 20 * repeat:
-            break
-    return statistics.median(times)
+    done = 0
+    while done < rounds or (time.perf_counter() - start < min_seconds and done < 200):
+        for name, step in steps.items():
+            t0 = time.perf_counter()
+            step()
+            times[name].append(time.perf_counter() - t0)
+        done += 1
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 @dataclass
