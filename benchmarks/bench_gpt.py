@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import sys
 
-from common import Case, emit, median_time, pin_threads, torch_or_none
+from common import Case, emit, interleaved_medians, pin_threads, torch_or_none
 
 if __name__ == "__main__":
     pin_threads(int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1] != "0" else None)
@@ -103,11 +103,12 @@ def torch_step(torch):
 def cases() -> list[Case]:
     case = Case(f"GPT train step: {CONFIG.n_layer} layers, d {CONFIG.n_embd}, context {CONFIG.block_size}, "
                 f"batch {BATCH}, AdamW")
-    case.seconds["tinytorch"] = median_time(tinytorch_step(), warmup=3, repeat=20, min_seconds=3.0)
+    steps = {"tinytorch": tinytorch_step()}
     torch = torch_or_none()
     if torch is not None:
         torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", torch.get_num_threads())))
-        case.seconds["pytorch"] = median_time(torch_step(torch), warmup=3, repeat=20, min_seconds=3.0)
+        steps["pytorch"] = torch_step(torch)
+    case.seconds = interleaved_medians(steps, warmup=3, rounds=10, min_seconds=3.0)
     return [case]
 
 
