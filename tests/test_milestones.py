@@ -57,13 +57,7 @@ def output(result: subprocess.CompletedProcess) -> str:
     return f"exit code {result.returncode}\n{result.stdout}\n{result.stderr}"
 
 
-# The numpy backend's convolution and pooling kernels are module-15 exercises, so with module 15 blank a
-# CNN milestone (4 needs modules 01-09, 5 needs 01-10) stops in them. Strict: this fails once fixed.
-REACHES_MODULE_15 = pytest.mark.xfail(strict=True, raises=AssertionError,
-                                      reason="Conv2d/MaxPool2d run the module-15 numpy kernels by default")
-
-
-@pytest.mark.parametrize("milestone", [1, 2, 3, pytest.param(4, marks=REACHES_MODULE_15)])
+@pytest.mark.parametrize("milestone", [1, 2, 3, 4])
 def test_quick_milestone_passes_with_later_modules_blank(milestone: int, edition) -> None:
     result = run(milestone, "--quick", root=edition(last_module(milestone)))
     assert result.returncode == 0 and "PASSED" in result.stdout, output(result)
