@@ -12,8 +12,8 @@ AdamW and gradient clipping: a character-level model on Tiny Shakespeare.
   1.70 nats per character (uniform guessing over 65 characters scores ln 65 = 4.17).
 
 Losses are mean cross-entropy in nats per character on the last 10 % of the text (the first 90 %
-trains), as in nanoGPT. Everything is seeded, so a run repeats. The full run took 14 minutes on
-2 shared CPU cores and reached 1.61. On a machine busy with other work, OMP_NUM_THREADS=1 can be
+trains), as in nanoGPT. Everything is seeded, so a run repeats. The full run takes about 15 minutes
+on 2 CPU cores and reaches about 1.61. On a machine busy with other work, OMP_NUM_THREADS=1 can be
 much faster: BLAS threads that wait for a descheduled partner burn their time spinning.
 
     tito milestone run 6 -- --quick
