@@ -247,8 +247,9 @@ def norm_embedding_goldens(rng: np.random.Generator) -> dict[str, np.ndarray]:
 # ---------------------------------------------------------------------------------------------
 
 GPT_CONFIGS = {
-    "gpt": dict(vocab_size=11, block_size=8, n_layer=2, n_head=2, n_embd=12, dropout=0.0, bias=True),
-    "gpt_nobias": dict(vocab_size=9, block_size=6, n_layer=3, n_head=3, n_embd=12, dropout=0.0, bias=False),
+    "gpt": {"vocab_size": 11, "block_size": 8, "n_layer": 2, "n_head": 2, "n_embd": 12, "dropout": 0.0, "bias": True},
+    "gpt_nobias": {"vocab_size": 9, "block_size": 6, "n_layer": 3, "n_head": 3, "n_embd": 12, "dropout": 0.0,
+                   "bias": False},
 }
 
 
@@ -279,12 +280,12 @@ class TorchGPT(torch.nn.Module):
     def __init__(self, c: dict) -> None:
         super().__init__()
         nn, e = torch.nn, c["n_embd"]
-        self.transformer = nn.ModuleDict(dict(
-            wte=nn.Embedding(c["vocab_size"], e, dtype=torch.float64),
-            wpe=nn.Embedding(c["block_size"], e, dtype=torch.float64),
-            h=nn.ModuleList(TorchBlock(c) for _ in range(c["n_layer"])),
-            ln_f=nn.LayerNorm(e, bias=c["bias"], dtype=torch.float64),
-        ))
+        self.transformer = nn.ModuleDict({
+            "wte": nn.Embedding(c["vocab_size"], e, dtype=torch.float64),
+            "wpe": nn.Embedding(c["block_size"], e, dtype=torch.float64),
+            "h": nn.ModuleList(TorchBlock(c) for _ in range(c["n_layer"])),
+            "ln_f": nn.LayerNorm(e, bias=c["bias"], dtype=torch.float64),
+        })
         self.lm_head = nn.Linear(e, c["vocab_size"], bias=False, dtype=torch.float64)
         self.lm_head.weight = self.transformer.wte.weight
 
@@ -303,7 +304,7 @@ def gpt_goldens(rng: np.random.Generator) -> dict[str, np.ndarray]:
         model = TorchGPT(c)
         with torch.no_grad():
             for name, p in model.named_parameters():
-                if name.endswith("ln_1.weight") or name.endswith("ln_2.weight") or name.endswith("ln_f.weight"):
+                if name.endswith(("ln_1.weight", "ln_2.weight", "ln_f.weight")):
                     p.copy_(torch.tensor(rng.uniform(0.5, 1.5, tuple(p.shape))))
                 else:
                     p.copy_(torch.tensor(rng.standard_normal(tuple(p.shape)) * (0.5 / math.sqrt(p.shape[-1]) if p.ndim == 2 else 0.1)))

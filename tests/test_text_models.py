@@ -16,7 +16,11 @@ import pytest
 from tinytorch.models import GPT, GPTConfig
 from tinytorch.nn.attention import MultiheadAttention
 from tinytorch.nn.embedding import Embedding
-from tinytorch.nn.functional_text import embedding, layer_norm, scaled_dot_product_attention
+from tinytorch.nn.functional_text import (
+    embedding,
+    layer_norm,
+    scaled_dot_product_attention,
+)
 from tinytorch.nn.layernorm import LayerNorm
 from tinytorch.tensor import Tensor
 from tinytorch.testing import assert_close

@@ -12,8 +12,18 @@ import tinytorch
 from tinytorch import optim
 from tinytorch.models import GPT, GPTConfig, sample_next_token
 from tinytorch.nn.attention import MultiheadAttention, plot_attention
-from tinytorch.nn.embedding import Embedding, PositionalEmbedding, SinusoidalPositionalEncoding, sinusoidal_table
-from tinytorch.nn.functional_text import EmbeddingFunction, causal_mask, embedding, scaled_dot_product_attention
+from tinytorch.nn.embedding import (
+    Embedding,
+    PositionalEmbedding,
+    SinusoidalPositionalEncoding,
+    sinusoidal_table,
+)
+from tinytorch.nn.functional_text import (
+    EmbeddingFunction,
+    causal_mask,
+    embedding,
+    scaled_dot_product_attention,
+)
 from tinytorch.nn.layernorm import LayerNorm
 from tinytorch.nn.transformer import TransformerBlock
 from tinytorch.tensor import Tensor, cat
@@ -27,7 +37,7 @@ def randn(*shape: int) -> Tensor:
 
 
 def tiny_gpt(**overrides) -> GPT:
-    settings = dict(vocab_size=13, block_size=8, n_layer=2, n_head=2, n_embd=16, dropout=0.0, bias=True)
+    settings = {"vocab_size": 13, "block_size": 8, "n_layer": 2, "n_head": 2, "n_embd": 16, "dropout": 0.0, "bias": True}
     settings.update(overrides)
     tinytorch.manual_seed(0)
     return GPT(GPTConfig(**settings))

@@ -8,7 +8,12 @@ import pytest
 import tinytorch
 from tinytorch.nn.attention import MultiheadAttention
 from tinytorch.nn.embedding import PositionalEmbedding
-from tinytorch.nn.functional_text import causal_mask, embedding, layer_norm, scaled_dot_product_attention
+from tinytorch.nn.functional_text import (
+    causal_mask,
+    embedding,
+    layer_norm,
+    scaled_dot_product_attention,
+)
 from tinytorch.nn.transformer import TransformerBlock
 from tinytorch.tensor import Tensor
 from tinytorch.testing import gradcheck

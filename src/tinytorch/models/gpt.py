@@ -20,8 +20,8 @@ token. `generate(..., cache=...)` then feeds the prompt once and every new token
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 

@@ -9,8 +9,9 @@ across. `plot_attention` draws the weights as a heat map.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 

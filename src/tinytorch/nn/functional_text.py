@@ -10,7 +10,7 @@ graph; `tinytorch.nn.functional` re-exports them.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -8,7 +8,8 @@ y = (x - mean(x)) / sqrt(var(x) + eps) * weight + bias. The computation is one f
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 

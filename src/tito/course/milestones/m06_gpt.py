@@ -40,10 +40,10 @@ from tinytorch.train.progress import EpochProgress
 
 # An "epoch" is len(train) / (batch_size * block_size) steps of random windows: as many characters
 # as the training text holds (windows are drawn at random, so some text is seen twice, some not).
-QUICK = dict(n_layer=2, n_head=4, n_embd=64, block_size=64, dropout=0.0, batch_size=16, epochs=8, lr=3e-3,
-             warmup=40, threshold=2.10)
-FULL = dict(n_layer=4, n_head=4, n_embd=128, block_size=128, dropout=0.0, batch_size=16, epochs=6, lr=2e-3,
-            warmup=200, threshold=1.70)
+QUICK = {"n_layer": 2, "n_head": 4, "n_embd": 64, "block_size": 64, "dropout": 0.0, "batch_size": 16, "epochs": 8,
+         "lr": 3e-3, "warmup": 40, "threshold": 2.10}
+FULL = {"n_layer": 4, "n_head": 4, "n_embd": 128, "block_size": 128, "dropout": 0.0, "batch_size": 16, "epochs": 6,
+        "lr": 2e-3, "warmup": 200, "threshold": 1.70}
 FILE_NAMES = ("tinyshakespeare.txt", "input.txt")
 
 
