@@ -3,6 +3,7 @@
 Needs PyTorch (`pip install -e .[golden]`); the test suite only reads the files with NumPy:
 
     python scripts/make_goldens_nn.py          # writes tests/goldens/nn_*.npz and optim_*.npz
+    python scripts/make_goldens_nn.py --check  # recompute and compare with the committed files
 
 Every case is computed in float64, so the tests can compare tightly in float64 and loosely in
 float32. Each file holds a JSON list `cases` (name, function, options), and arrays named
@@ -14,34 +15,33 @@ from __future__ import annotations
 
 import itertools
 import json
-from pathlib import Path
+import sys
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-OUT = Path(__file__).resolve().parent.parent / "tests" / "goldens"
+from golden_common import parse_args, write_or_check
+
 rng = np.random.default_rng(1234)
 torch.set_default_dtype(torch.float64)
 
 
-def save(name: str, cases: list[dict], arrays: dict[str, np.ndarray]) -> None:
-    """Pack every array into one float64 vector (ints are exact in float64): hundreds of tiny
-    arrays stored one per zip entry would cost more in headers than in data."""
+def pack(cases: list[dict], arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """One golden file's arrays, every one packed into a single float64 vector (ints are exact in
+    float64): hundreds of tiny arrays stored one per zip entry would cost more in headers than in data."""
     index, chunks, offset = {}, [], 0
     for key, value in arrays.items():
         value = np.asarray(value)
         index[key] = {"offset": offset, "shape": list(value.shape), "dtype": str(value.dtype)}
         chunks.append(value.astype(np.float64).reshape(-1))
         offset += value.size
-    OUT.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(OUT / name, cases=np.array(json.dumps(cases)), index=np.array(json.dumps(index)),
-                        data=np.concatenate(chunks), torch_version=np.array(torch.__version__.split("+")[0]))
-    print(f"{name}: {len(cases)} cases, {(OUT / name).stat().st_size} bytes")
+    return {"cases": np.array(json.dumps(cases)), "index": np.array(json.dumps(index)),
+            "data": np.concatenate(chunks), "torch_version": np.array(torch.__version__.split("+")[0])}
 
 
-def grad_of(fn, x: np.ndarray, **kwargs) -> tuple[np.ndarray, np.ndarray]:
-    """Value of fn(x) and d(sum(value * r))/dx for a fixed random r (r = 1 for a scalar)."""
+def grad_of(fn, x: np.ndarray, **kwargs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Value of fn(x), a random upstream r (r = 1 for a scalar) and d(sum(value * r))/dx."""
     t = torch.tensor(x, requires_grad=True)
     out = fn(t, **kwargs)
     upstream = torch.tensor(rng.standard_normal(out.shape)) if out.dim() else torch.tensor(1.0)
@@ -51,7 +51,7 @@ def grad_of(fn, x: np.ndarray, **kwargs) -> tuple[np.ndarray, np.ndarray]:
 
 # ------------------------------------------------------------------------------ activations
 
-def activations() -> None:
+def activations() -> dict[str, np.ndarray]:
     cases, arrays = [], {}
     x = rng.standard_normal((3, 5)) * 3
     x_huge = x * 1000  # softmax must not overflow
@@ -69,12 +69,12 @@ def activations() -> None:
             cases.append({"name": name, "fn": fn, "kwargs": kwargs})
             arrays.update({f"{name}__input": data, f"{name}__output": out, f"{name}__upstream": upstream,
                            f"{name}__grad": grad})
-    save("nn_activations.npz", cases, arrays)
+    return pack(cases, arrays)
 
 
 # ------------------------------------------------------------------------------ layers
 
-def layers() -> None:
+def layers() -> dict[str, np.ndarray]:
     """A 2-layer MLP with fixed weights: output, loss, every gradient, and a 3-D input to Linear."""
     arrays = {
         "x": rng.standard_normal((4, 3)), "w1": rng.standard_normal((5, 3)), "b1": rng.standard_normal(5),
@@ -101,25 +101,21 @@ def layers() -> None:
     (out3 * upstream).sum().backward()
     arrays.update(output3d=out3.detach().numpy(), upstream3d=upstream.numpy(), grad_x3d=x3.grad.numpy(),
                   grad_w1_3d=lin1.weight.grad.numpy(), grad_b1_3d=lin1.bias.grad.numpy())
-    save("nn_layers.npz", [{"name": "mlp"}], arrays)
+    return pack([{"name": "mlp"}], arrays)
 
 
 # ------------------------------------------------------------------------------ losses
 
-def losses() -> None:
+def losses() -> dict[str, np.ndarray]:
     cases, arrays = [], {}
     n_classes = 5
 
     def add(name: str, fn: str, kwargs: dict, inputs: dict[str, np.ndarray], call) -> None:
-        x = torch.tensor(inputs["input"], requires_grad=True)
         tensors = {k: torch.tensor(v) for k, v in inputs.items() if k != "input"}
-        out = call(x, tensors)
-        upstream = torch.tensor(rng.standard_normal(out.shape)) if out.dim() else torch.tensor(1.0)
-        (out * upstream).sum().backward()
+        out, upstream, grad = grad_of(lambda x: call(x, tensors), inputs["input"])
         cases.append({"name": name, "fn": fn, "kwargs": kwargs, "arrays": sorted(inputs)})
         arrays.update({f"{name}__{k}": v for k, v in inputs.items()})
-        arrays.update({f"{name}__output": out.detach().numpy(), f"{name}__upstream": upstream.numpy(),
-                       f"{name}__grad": x.grad.numpy()})
+        arrays.update({f"{name}__output": out, f"{name}__upstream": upstream, f"{name}__grad": grad})
 
     reductions = ("mean", "sum", "none")
     class_weight = rng.uniform(0.5, 2.0, n_classes)
@@ -203,7 +199,7 @@ def losses() -> None:
             {"reduction": reduction}, inputs,
             lambda x, t, r=reduction: F.binary_cross_entropy_with_logits(
                 x, t["target"], weight=t.get("weight"), pos_weight=t.get("pos_weight"), reduction=r))
-    save("nn_losses.npz", cases, arrays)
+    return pack(cases, arrays)
 
 
 # ------------------------------------------------------------------------------ optimizers
@@ -231,7 +227,7 @@ OPTIMIZER_CONFIGS = [
 STEPS = 6
 
 
-def optimizers() -> None:
+def optimizers() -> dict[str, np.ndarray]:
     """Two parameters in two groups (the second with half the lr); fixed gradients for STEPS steps.
     The second parameter gets no gradient at step 3 (it must then be left alone)."""
     cases, arrays = [], {}
@@ -251,10 +247,10 @@ def optimizers() -> None:
             arrays[f"case{i}__step{k}_1"] = b.detach().numpy().copy()
         cases.append({"name": f"case{i}", "optimizer": name,
                       "kwargs": {k: list(v) if isinstance(v, tuple) else v for k, v in kwargs.items()}})
-    save("optim_updates.npz", cases, arrays)
+    return pack(cases, arrays)
 
 
-def clipping() -> None:
+def clipping() -> dict[str, np.ndarray]:
     cases, arrays = [], {}
     grads = [rng.standard_normal((3, 4)), rng.standard_normal(5)]
     arrays["grad0"], arrays["grad1"] = grads
@@ -274,7 +270,7 @@ def clipping() -> None:
     cases.append({"name": "value", "fn": "clip_grad_value_", "clip_value": 0.5})
     for j, p in enumerate(params):
         arrays[f"value__grad{j}"] = p.grad.numpy()
-    save("optim_clipping.npz", cases, arrays)
+    return pack(cases, arrays)
 
 
 # ------------------------------------------------------------------------------ schedulers
@@ -300,7 +296,7 @@ SCHEDULER_CONFIGS = [
 METRICS = [5.0, 4.0, 3.9, 3.95, 3.9, 3.8, 3.85, 3.9, 2.0, 2.1, 2.2, 2.3, 2.1, 2.2]
 
 
-def schedulers() -> None:
+def schedulers() -> dict[str, np.ndarray]:
     """The lr (and momentum) of two parameter groups after construction and after each step."""
     cases, arrays = [], {}
     for i, (name, opt_name, kwargs, steps) in enumerate(SCHEDULER_CONFIGS):
@@ -321,14 +317,14 @@ def schedulers() -> None:
         arrays[f"case{i}__lr"] = np.array(lrs)
         arrays[f"case{i}__momentum"] = np.array(momenta)
     arrays["metrics"] = np.array(METRICS)
-    save("optim_schedulers.npz", cases, arrays)
+    return pack(cases, arrays)
 
 
 if __name__ == "__main__":
+    args = parse_args(__doc__)
     torch.manual_seed(0)
-    activations()
-    layers()
-    losses()
-    optimizers()
-    clipping()
-    schedulers()
+    files = {  # built in this order: they draw from one random stream
+        "nn_activations.npz": activations(), "nn_layers.npz": layers(), "nn_losses.npz": losses(),
+        "optim_updates.npz": optimizers(), "optim_clipping.npz": clipping(), "optim_schedulers.npz": schedulers(),
+    }
+    sys.exit(write_or_check(files, args.check))

@@ -11,17 +11,15 @@ case's settings as JSON text in `k/config`.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import warnings
-from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-GOLDENS = Path(__file__).resolve().parent.parent / "tests" / "goldens"
+from golden_common import parse_args, write_or_check
 
 # (N, C, H, W, O, kernel, stride, padding, dilation, groups, bias)
 CONV_CASES = [
@@ -154,36 +152,11 @@ BUILDERS = {"spatial_conv": (conv_goldens, 9), "spatial_pool": (pool_goldens, 10
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true", help="compare with the committed files instead of writing")
-    args = parser.parse_args()
+    args = parse_args(__doc__)
     torch.use_deterministic_algorithms(True)
     warnings.filterwarnings("ignore", message="Using padding='same'")  # torch's note on its own speed
-    problems = []
-    for stem, (build, seed) in BUILDERS.items():
-        arrays = build(np.random.default_rng(seed))
-        path = GOLDENS / f"{stem}.npz"
-        if not args.check:
-            GOLDENS.mkdir(parents=True, exist_ok=True)
-            np.savez_compressed(path, **arrays)
-            print(f"wrote {path.name}: {len(arrays)} arrays")
-            continue
-        with np.load(path) as stored:
-            if set(stored.files) != set(arrays):
-                problems.append(f"{path.name}: keys differ: {sorted(set(stored.files) ^ set(arrays))}")
-                continue
-            for key, value in arrays.items():
-                if value.dtype.kind == "U":
-                    same = bool((stored[key] == value).all())
-                else:
-                    same = np.allclose(stored[key], value, rtol=1e-9, atol=1e-12)
-                if not same:
-                    problems.append(f"{path.name}: {key} differs from the regenerated value")
-    for problem in problems:
-        print(problem)
-    if args.check:
-        print("goldens match torch" if not problems else f"{len(problems)} mismatches")
-    return 1 if problems else 0
+    files = {f"{stem}.npz": build(np.random.default_rng(seed)) for stem, (build, seed) in BUILDERS.items()}
+    return write_or_check(files, args.check)
 
 
 if __name__ == "__main__":
