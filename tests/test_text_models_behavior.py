@@ -449,3 +449,14 @@ def test_attention_agrees_on_both_backends() -> None:
         q.grad = k.grad = v.grad = None
     for a, b in zip(*grads):
         assert_close(a, b)
+
+
+def test_gpt_checkpoint_round_trip_keeps_the_tied_weights(tmp_path) -> None:
+    model = tiny_gpt()
+    tinytorch.save(model.state_dict(), tmp_path / "gpt.safetensors")
+    fresh = tiny_gpt(n_layer=2)
+    fresh.transformer.wte.weight.data[...] = 0
+    fresh.load_state_dict(tinytorch.load(tmp_path / "gpt.safetensors"))
+    assert fresh.lm_head.weight is fresh.transformer.wte.weight
+    idx = Tensor(RNG.integers(0, 13, (2, 8)))
+    assert_close(fresh(idx)[0], model(idx)[0].data)
