@@ -6,34 +6,20 @@ the value, and the gradient of sum(value * upstream) with respect to the input.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 import tinytorch as tt
 import tinytorch.nn.functional as F
+from goldens_util import load_packed
 from tinytorch import nn
 from tinytorch.testing import assert_close
 
-GOLDENS = Path(__file__).parent / "goldens"
 TOLERANCE = {np.float64: dict(rtol=1e-9, atol=1e-10), np.float32: dict(rtol=2e-4, atol=2e-5)}
 
-
-def load(name: str) -> tuple[list[dict], dict[str, np.ndarray], str]:
-    """Cases, arrays and torch version of one golden file (arrays are packed in one vector)."""
-    with np.load(GOLDENS / name, allow_pickle=False) as f:
-        cases, index, data = json.loads(str(f["cases"])), json.loads(str(f["index"])), f["data"]
-        version = str(f["torch_version"])
-    arrays = {key: data[s["offset"]: s["offset"] + int(np.prod(s["shape"]))].reshape(s["shape"]).astype(s["dtype"])
-              for key, s in index.items()}
-    return cases, arrays, version
-
-
-ACTIVATIONS = load("nn_activations.npz")
-LOSSES = load("nn_losses.npz")
-LAYERS = load("nn_layers.npz")
+ACTIVATIONS = load_packed("nn_activations.npz")
+LOSSES = load_packed("nn_losses.npz")
+LAYERS = load_packed("nn_layers.npz")
 
 
 @pytest.mark.parametrize("golden", [ACTIVATIONS, LOSSES, LAYERS], ids=["activations", "losses", "layers"])

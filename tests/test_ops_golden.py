@@ -6,22 +6,18 @@ each case is rebuilt by name with TinyTorch (the case table is tests/op_cases.py
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 import tinytorch
+from goldens_util import load_arrays
 from op_cases import CASES
 from tinytorch.testing import assert_close
-
-GOLDEN = Path(__file__).parent / "goldens" / "core_ops.npz"
 
 
 @pytest.fixture(scope="module")
 def golden() -> dict[str, np.ndarray]:
-    with np.load(GOLDEN, allow_pickle=False) as data:
-        return {key: data[key] for key in data.files}
+    return load_arrays("core_ops.npz")
 
 
 def test_every_case_has_a_golden_and_every_golden_a_case(golden: dict[str, np.ndarray]) -> None:

@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 import tinytorch as tt
+from goldens_util import load_packed
 from tinytorch import nn, optim
 from tinytorch.testing import assert_close
 
-GOLDENS = Path(__file__).parent / "goldens"
-
-
-def load(name: str) -> tuple[list[dict], dict[str, np.ndarray], str]:
-    """Cases, arrays and torch version of one golden file (arrays are packed in one vector)."""
-    with np.load(GOLDENS / name, allow_pickle=False) as f:
-        cases, index, data = json.loads(str(f["cases"])), json.loads(str(f["index"])), f["data"]
-        version = str(f["torch_version"])
-    arrays = {key: data[s["offset"]: s["offset"] + int(np.prod(s["shape"]))].reshape(s["shape"]).astype(s["dtype"])
-              for key, s in index.items()}
-    return cases, arrays, version
-
-
-UPDATES = load("optim_updates.npz")
-CLIPPING = load("optim_clipping.npz")
-SCHEDULERS = load("optim_schedulers.npz")
+UPDATES = load_packed("optim_updates.npz")
+CLIPPING = load_packed("optim_clipping.npz")
+SCHEDULERS = load_packed("optim_schedulers.npz")
 
 
 @pytest.mark.parametrize("golden", [UPDATES, CLIPPING, SCHEDULERS], ids=["updates", "clipping", "schedulers"])

@@ -6,14 +6,13 @@ every golden case runs on both backends.
 
 from __future__ import annotations
 
-import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import tinytorch
+from goldens_util import load_cases
 from tinytorch import backend
 from tinytorch.nn.conv import Conv1d, Conv2d
 from tinytorch.nn.dropout2d import Dropout2d
@@ -23,24 +22,11 @@ from tinytorch.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from tinytorch.tensor import Tensor
 from tinytorch.testing import assert_close
 
-GOLDENS = Path(__file__).resolve().parent / "goldens"
 BACKENDS = ["numpy", "naive"]
 
-
-def load_cases(stem: str) -> dict[str, dict]:
-    """{case: {"config": dict, name: array, ...}} from one goldens file."""
-    cases: dict[str, dict] = {}
-    with np.load(GOLDENS / f"{stem}.npz") as data:
-        for key in data.files:
-            case, name = key.split("/", 1)
-            value = data[key]
-            cases.setdefault(case, {})[name] = json.loads(str(value)) if name == "config" else value
-    return cases
-
-
-CONV = load_cases("spatial_conv")
-POOL = load_cases("spatial_pool")
-NORM = load_cases("spatial_norm")
+CONV = load_cases("spatial_conv.npz")
+POOL = load_cases("spatial_pool.npz")
+NORM = load_cases("spatial_norm.npz")
 
 
 def leaf(array: np.ndarray) -> Tensor:
