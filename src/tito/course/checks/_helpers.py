@@ -128,3 +128,24 @@ def assert_raises(error: type[BaseException], call: Callable[[], Any], ex: Exerc
     except Exception as other:
         fail(what, ex, why=f"raised {type(other).__name__}: {other}, expected {error.__name__}")
     fail(what, ex, why=f"no {error.__name__} was raised")
+
+
+def grad_of(t: Any, ex: Exercise, what: str) -> np.ndarray:
+    """The array of `t.grad`; fails naming `ex` if no gradient arrived."""
+    if t.grad is None:
+        fail(f"{what}: no gradient arrived (.grad is None)", ex, expected="a gradient", got=None)
+    return t.grad.data
+
+
+def numeric_grad(f: Callable[[np.ndarray], np.ndarray], a: np.ndarray, grad: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    """Central differences of sum(f(a) * grad) with respect to each entry of a (a is changed and restored)."""
+    out = np.zeros_like(a)
+    for index in np.ndindex(a.shape):
+        old = a[index]
+        a[index] = old + h
+        up = (f(a) * grad).sum()
+        a[index] = old - h
+        down = (f(a) * grad).sum()
+        a[index] = old
+        out[index] = (up - down) / (2 * h)
+    return out

@@ -17,7 +17,7 @@ import tinytorch
 from tinytorch import nn
 from tinytorch.backend import naive, numpy_backend
 from tinytorch.nn import functional as F
-from tito.course.checks._helpers import assert_close, assert_equal, assert_shape, exercise, fail
+from tito.course.checks._helpers import assert_close, assert_equal, assert_shape, exercise, fail, grad_of, numeric_grad
 
 KERNEL_NAMES = ("conv2d_forward", "conv2d_backward", "max_pool2d_forward", "max_pool2d_backward",
                 "avg_pool2d_forward", "avg_pool2d_backward")
@@ -174,12 +174,6 @@ def _leaf(a: np.ndarray) -> tinytorch.Tensor:
     return tinytorch.tensor(a, requires_grad=True)
 
 
-def _grad(t: tinytorch.Tensor, ex, what: str) -> np.ndarray:
-    if t.grad is None:
-        fail(f"{what}: no gradient arrived (.grad is None)", ex, expected="a gradient", got=None)
-    return t.grad.data
-
-
 # --------------------------------------------------------------------- the kernels, both backends
 
 
@@ -324,9 +318,9 @@ def test_conv2d_function_backward_gives_x_weight_and_bias_gradients():
     out.backward(grad)
     expected_x, expected_w = _conv_grads(grad, X, W, *REF_OPTIONS)
     what = "F.conv2d(x, w, b, stride (2, 1), padding 1, dilation (1, 2), groups 2).backward(G)"
-    assert_close(_grad(x, CONV_BACKWARD, what), expected_x, CONV_BACKWARD, f"{what}: x.grad", **TOL)
-    assert_close(_grad(w, CONV_BACKWARD, what), expected_w, CONV_BACKWARD, f"{what}: w.grad", **TOL)
-    assert_close(_grad(b, CONV_BACKWARD, what), grad.sum(axis=(0, 2, 3)), CONV_BACKWARD,
+    assert_close(grad_of(x, CONV_BACKWARD, what), expected_x, CONV_BACKWARD, f"{what}: x.grad", **TOL)
+    assert_close(grad_of(w, CONV_BACKWARD, what), expected_w, CONV_BACKWARD, f"{what}: w.grad", **TOL)
+    assert_close(grad_of(b, CONV_BACKWARD, what), grad.sum(axis=(0, 2, 3)), CONV_BACKWARD,
                  f"{what}: b.grad (G summed over batch and positions)", **TOL)
 
 
@@ -335,12 +329,12 @@ def test_conv2d_function_backward_without_bias_and_with_a_constant_input():
     out = F.conv2d(x, w, None, **OPTIONS)
     grad = RNG.standard_normal(out.shape)
     out.backward(grad)
-    assert_close(_grad(w, CONV_BACKWARD, "F.conv2d(x, w) without bias"), _conv_grads(grad, X, W, *REF_OPTIONS)[1],
+    assert_close(grad_of(w, CONV_BACKWARD, "F.conv2d(x, w) without bias"), _conv_grads(grad, X, W, *REF_OPTIONS)[1],
                  CONV_BACKWARD, "F.conv2d(x, w) without bias, x a constant: w.grad", **TOL)
     with tinytorch.backend.use("naive"):
         x, w, b = _leaf(X), _leaf(W), _leaf(B)
         F.conv2d(x, w, b, **OPTIONS).backward(grad)
-    assert_close(_grad(x, CONV_BACKWARD, "on the naive backend"), _conv_grads(grad, X, W, *REF_OPTIONS)[0],
+    assert_close(grad_of(x, CONV_BACKWARD, "on the naive backend"), _conv_grads(grad, X, W, *REF_OPTIONS)[0],
                  CONV_BACKWARD, "F.conv2d(x, w, b).backward(G) under tinytorch.backend.use('naive'): x.grad", **TOL)
 
 
@@ -372,9 +366,9 @@ def test_conv2d_layer_trains_its_weight_and_bias():
     grad = RNG.standard_normal(out.shape)
     out.backward(grad)
     expected_w = _conv_grads(grad, X, layer.weight.data, (1, 1), ((0, 0), (0, 0)), (1, 1), 1)[1]
-    assert_close(_grad(layer.weight, CONV_LAYER, f"{layer!r}"), expected_w, CONV_LAYER,
+    assert_close(grad_of(layer.weight, CONV_LAYER, f"{layer!r}"), expected_w, CONV_LAYER,
                  f"{layer!r}: weight.grad after backward(G)", **TOL)
-    assert_close(_grad(layer.bias, CONV_LAYER, f"{layer!r}"), grad.sum(axis=(0, 2, 3)), CONV_LAYER,
+    assert_close(grad_of(layer.bias, CONV_LAYER, f"{layer!r}"), grad.sum(axis=(0, 2, 3)), CONV_LAYER,
                  f"{layer!r}: bias.grad after backward(G)", **TOL)
 
 
@@ -397,7 +391,7 @@ def test_max_pool2d_layer_gradient():
     out = nn.MaxPool2d(3, stride=2, padding=1)(x)
     grad = RNG.standard_normal(out.shape)
     out.backward(grad)
-    assert_close(_grad(x, MAX_POOL_LAYER, "MaxPool2d(3, stride=2, padding=1)"),
+    assert_close(grad_of(x, MAX_POOL_LAYER, "MaxPool2d(3, stride=2, padding=1)"),
                  _max_pool_grad(grad, POOL_X, (3, 3), (2, 2), (1, 1)), MAX_POOL_LAYER,
                  "MaxPool2d(3, stride=2, padding=1) of x (2, 3, 5, 6), backward(G): x.grad", **TOL)
 
@@ -417,7 +411,7 @@ def test_avg_pool2d_layer_gradient():
     out = nn.AvgPool2d(2, stride=1)(x)
     grad = RNG.standard_normal(out.shape)
     out.backward(grad)
-    assert_close(_grad(x, AVG_POOL_LAYER, "AvgPool2d(2, stride=1)"),
+    assert_close(grad_of(x, AVG_POOL_LAYER, "AvgPool2d(2, stride=1)"),
                  _avg_pool_grad(grad, POOL_X.shape, (2, 2), (1, 1), (0, 0)), AVG_POOL_LAYER,
                  "AvgPool2d(2, stride=1) of x (2, 3, 5, 6), backward(G): x.grad", **TOL)
 
@@ -461,7 +455,7 @@ def test_adaptive_avg_pool2d_gradient():
         for j in range(4):
             r0, r1, c0, c1 = (i * 5) // 2, -(-((i + 1) * 5) // 2), (j * 6) // 4, -(-((j + 1) * 6) // 4)
             expected[..., r0:r1, c0:c1] += grad[..., i, j, None, None] / ((r1 - r0) * (c1 - c0))
-    assert_close(_grad(x, ADAPTIVE, "adaptive_avg_pool2d"), expected, ADAPTIVE,
+    assert_close(grad_of(x, ADAPTIVE, "adaptive_avg_pool2d"), expected, ADAPTIVE,
                  "adaptive_avg_pool2d(x (2, 3, 5, 6), (2, 4)).backward(G): x.grad", **TOL)
 
 
@@ -480,20 +474,6 @@ def _bn(x, weight, bias, mean=None, var=None) -> np.ndarray:
     var = ((x - x.mean(axis=axes, keepdims=True)) ** 2).mean(axis=axes) if var is None else var
     shape = (1, -1, 1, 1)
     return (x - mean.reshape(shape)) / np.sqrt(var.reshape(shape) + EPS) * weight.reshape(shape) + bias.reshape(shape)
-
-
-def _numeric_grad(f, a: np.ndarray, grad: np.ndarray, h: float = 1e-6) -> np.ndarray:
-    """Central differences of sum(f(a) * grad) with respect to each entry of a."""
-    out = np.zeros_like(a)
-    for index in np.ndindex(a.shape):
-        old = a[index]
-        a[index] = old + h
-        up = (f(a) * grad).sum()
-        a[index] = old - h
-        down = (f(a) * grad).sum()
-        a[index] = old
-        out[index] = (up - down) / (2 * h)
-    return out
 
 
 def test_batch_norm_forward_training_uses_the_batch_statistics():
@@ -527,12 +507,12 @@ def test_batch_norm_backward_matches_finite_differences(training):
     out.backward(grad)
     what = f"F.batch_norm(x (3, 2, 2, 3), training={training}).backward(G)"
     expected = {
-        "x": _numeric_grad(lambda a: _bn(a, BN_W, BN_B, mean, var), BN_X.copy(), grad),
-        "weight": _numeric_grad(lambda a: _bn(BN_X, a, BN_B, mean, var), BN_W.copy(), grad),
-        "bias": _numeric_grad(lambda a: _bn(BN_X, BN_W, a, mean, var), BN_B.copy(), grad),
+        "x": numeric_grad(lambda a: _bn(a, BN_W, BN_B, mean, var), BN_X.copy(), grad),
+        "weight": numeric_grad(lambda a: _bn(BN_X, a, BN_B, mean, var), BN_W.copy(), grad),
+        "bias": numeric_grad(lambda a: _bn(BN_X, BN_W, a, mean, var), BN_B.copy(), grad),
     }
     for name, leaf in (("x", x), ("weight", w), ("bias", b)):
-        assert_close(_grad(leaf, BN_BACKWARD, what), expected[name], BN_BACKWARD,
+        assert_close(grad_of(leaf, BN_BACKWARD, what), expected[name], BN_BACKWARD,
                      f"{what}: {name}.grad (against finite differences)", rtol=1e-5, atol=1e-6)
 
 
@@ -620,7 +600,7 @@ def test_dropout2d_repeats_with_a_seeded_generator_and_passes_gradients():
     assert_close(out, first, DROPOUT2D, "dropout2d twice with generator=Generator(8): the same channels dropped")
     grad = RNG.standard_normal(x.shape)
     out.backward(grad)
-    assert_close(_grad(leaf, DROPOUT2D, "dropout2d"), grad * first / x, DROPOUT2D,
+    assert_close(grad_of(leaf, DROPOUT2D, "dropout2d"), grad * first / x, DROPOUT2D,
                  "dropout2d(x, p=0.5).backward(G): x.grad is G times the channel mask", rtol=1e-7, atol=1e-9)
     image = F.dropout2d(tinytorch.tensor(x[0]), p=0.5, generator=tinytorch.Generator(5)).data  # (C, H, W)
     ratio = (image / x[0]).reshape(4, -1)

@@ -14,7 +14,7 @@ import tinytorch
 from tinytorch import nn
 from tinytorch.nn import functional as F
 from tinytorch.nn.embedding import sinusoidal_table
-from tito.course.checks._helpers import assert_close, assert_dtype, assert_shape, exercise, fail
+from tito.course.checks._helpers import assert_close, assert_dtype, assert_shape, exercise, grad_of
 
 SINUSOIDAL = exercise("sinusoidal_table")
 LOOKUP = exercise("EmbeddingFunction.forward")
@@ -34,12 +34,6 @@ def _formula(max_len: int, d_model: int) -> np.ndarray:
             angle = t / 10000 ** (2 * i / d_model)
             table[t, column] = math.sin(angle) if column % 2 == 0 else math.cos(angle)
     return table
-
-
-def _grad(t: tinytorch.Tensor, what: str) -> np.ndarray:
-    if t.grad is None:
-        fail(f"{what}: no gradient arrived (.grad is None)", SCATTER, expected="a gradient", got=None)
-    return t.grad.data
 
 
 # --------------------------------------------------------------------------- sinusoidal_table
@@ -97,7 +91,7 @@ def test_embedding_gradient_adds_every_lookup_into_its_row():
     out.backward(grad)
     expected = np.zeros_like(TABLE)
     np.add.at(expected, IDS, grad)  # id 3 gets three gradients, id 2 none
-    assert_close(_grad(weight, "F.embedding"), expected, SCATTER,
+    assert_close(grad_of(weight, SCATTER, "F.embedding"), expected, SCATTER,
                  "F.embedding(ids [[3, 0, 3], [4, 3, 1]], weight (5, 4)).backward(G): weight.grad", rtol=1e-9)
 
 
@@ -109,7 +103,7 @@ def test_embedding_gradient_skips_the_padding_row():
     expected = np.zeros_like(TABLE)
     np.add.at(expected, IDS, grad)
     expected[3] = 0
-    assert_close(_grad(weight, "F.embedding(padding_idx=3)"), expected, SCATTER,
+    assert_close(grad_of(weight, SCATTER, "F.embedding(padding_idx=3)"), expected, SCATTER,
                  "F.embedding(ids, weight, padding_idx=3).backward(G): row 3 gets no gradient", rtol=1e-9)
 
 
@@ -123,8 +117,8 @@ def test_position_and_token_embeddings_train_together():
     np.add.at(expected_tokens, IDS, grad)
     expected_positions = np.zeros((6, 4))
     expected_positions[1:4] = grad.sum(axis=0)  # each position is used once per sequence
-    assert_close(_grad(tokens.weight, "Embedding"), expected_tokens, SCATTER,
+    assert_close(grad_of(tokens.weight, SCATTER, "Embedding"), expected_tokens, SCATTER,
                  "Embedding(5, 4): weight.grad after positions(tokens(ids), offset=1).backward(G)", rtol=1e-5,
                  atol=1e-6)
-    assert_close(_grad(positions.weight, "PositionalEmbedding"), expected_positions, SCATTER,
+    assert_close(grad_of(positions.weight, SCATTER, "PositionalEmbedding"), expected_positions, SCATTER,
                  "PositionalEmbedding(6, 4): weight.grad for positions 1..3", rtol=1e-5, atol=1e-6)

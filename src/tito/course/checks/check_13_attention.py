@@ -16,7 +16,7 @@ from tinytorch.nn import MultiheadAttention
 from tinytorch.nn.attention import merge_heads, split_heads
 from tinytorch.nn.functional_text import ScaledDotProductAttention, scaled_dot_product_attention
 from tinytorch.tensor import _apply
-from tito.course.checks._helpers import assert_close, assert_shape, exercise, fail
+from tito.course.checks._helpers import assert_close, assert_shape, exercise, fail, numeric_grad
 
 SPLIT = exercise("split_heads")
 MERGE = exercise("merge_heads")
@@ -51,20 +51,6 @@ def _additive(allowed: np.ndarray) -> np.ndarray:
     return np.where(allowed, 0.0, -np.inf)
 
 
-def _numeric_grad(f, a: np.ndarray, grad: np.ndarray, h: float = 1e-6) -> np.ndarray:
-    """Central differences of sum(f(a) * grad) with respect to each entry of a."""
-    out = np.zeros_like(a)
-    for index in np.ndindex(a.shape):
-        old = a[index]
-        a[index] = old + h
-        up = (f(a) * grad).sum()
-        a[index] = old - h
-        down = (f(a) * grad).sum()
-        a[index] = old
-        out[index] = (up - down) / (2 * h)
-    return out
-
-
 def _leaves(*arrays: np.ndarray) -> list[tinytorch.Tensor]:
     return [tinytorch.tensor(a.copy(), requires_grad=True) for a in arrays]
 
@@ -73,7 +59,7 @@ def _check_grads(leaves, expected_fns, grad, what: str) -> None:
     for name, leaf, f, array in zip("qkv", leaves, expected_fns, (Q, K, V)):
         if leaf.grad is None:
             fail(f"{what}: {name}.grad is None", BACKWARD, expected="a gradient", got=None)
-        expected = _numeric_grad(f, array.copy(), grad)
+        expected = numeric_grad(f, array.copy(), grad)
         assert_close(leaf.grad, expected, BACKWARD, f"{what}: {name}.grad (against finite differences)",
                      rtol=1e-6, atol=1e-7)
 

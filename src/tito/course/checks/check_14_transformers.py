@@ -19,7 +19,15 @@ from tinytorch import nn
 from tinytorch.models import GPT, GPTConfig, sample_next_token
 from tinytorch.nn import functional as F
 from tinytorch.nn.transformer import TransformerBlock
-from tito.course.checks._helpers import assert_close, assert_dtype, assert_equal, assert_shape, exercise, fail
+from tito.course.checks._helpers import (
+    assert_close,
+    assert_dtype,
+    assert_equal,
+    assert_shape,
+    exercise,
+    fail,
+    numeric_grad,
+)
 
 GPT_FORWARD = exercise("GPT.forward")
 SAMPLE = exercise("sample_next_token")
@@ -42,20 +50,6 @@ def _ln(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, dims: int = 1) -> n
     mean = x.mean(axis=axes, keepdims=True)
     var = ((x - mean) ** 2).mean(axis=axes, keepdims=True)
     return (x - mean) / np.sqrt(var + EPS) * weight + bias
-
-
-def _numeric_grad(f, a: np.ndarray, grad: np.ndarray, h: float = 1e-6) -> np.ndarray:
-    """Central differences of sum(f(a) * grad) with respect to each entry of a."""
-    out = np.zeros_like(a)
-    for index in np.ndindex(a.shape):
-        old = a[index]
-        a[index] = old + h
-        up = (f(a) * grad).sum()
-        a[index] = old - h
-        down = (f(a) * grad).sum()
-        a[index] = old
-        out[index] = (up - down) / (2 * h)
-    return out
 
 
 def _p(t) -> np.ndarray:
@@ -125,9 +119,9 @@ def test_layer_norm_backward_matches_finite_differences(shape):
     out.backward(grad)
     what = f"F.layer_norm(x (2, 3, 4), {shape}, weight, bias).backward(G)"
     expected = {
-        "x": _numeric_grad(lambda a: _ln(a, w, b, dims), X.copy(), grad),
-        "weight": _numeric_grad(lambda a: _ln(X, a, b, dims), w.copy(), grad),
-        "bias": _numeric_grad(lambda a: _ln(X, w, a, dims), b.copy(), grad),
+        "x": numeric_grad(lambda a: _ln(a, w, b, dims), X.copy(), grad),
+        "weight": numeric_grad(lambda a: _ln(X, a, b, dims), w.copy(), grad),
+        "bias": numeric_grad(lambda a: _ln(X, w, a, dims), b.copy(), grad),
     }
     for name, leaf in (("x", x_t), ("weight", w_t), ("bias", b_t)):
         if leaf.grad is None:
