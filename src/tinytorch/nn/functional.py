@@ -375,15 +375,18 @@ def _check_binary(input: Tensor, target: Tensor, weight: Tensor | None, op: str)
     if target.shape != input.shape:
         raise ValueError(f"{op}: target shape {target.shape} differs from input shape {input.shape}; "
                          "they must be the same")
-    w = None
-    if weight is not None:
-        w = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
-        try:
-            np.broadcast_shapes(w.shape, input.shape)
-        except ValueError:
-            raise ValueError(f"{op}: weight of shape {w.shape} does not broadcast to input shape {input.shape}") from None
-        w = w.astype(input.dtype, copy=False)
+    w = None if weight is None else _broadcast_weight(weight, input, "weight", op)
     return target.data.astype(input.dtype, copy=False), w
+
+
+def _broadcast_weight(weight: Tensor | np.ndarray, input: Tensor, name: str, op: str) -> np.ndarray:
+    """`weight` as an array of input's dtype; an error naming `name` if it does not broadcast to input."""
+    w = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
+    try:
+        np.broadcast_shapes(w.shape, input.shape)
+    except ValueError:
+        raise ValueError(f"{op}: {name} of shape {w.shape} does not broadcast to input shape {input.shape}") from None
+    return w.astype(input.dtype, copy=False)
 
 
 _BCE_EPS = float(np.float32(1e-12))  # PyTorch's constant is the float32 nearest 1e-12
@@ -468,11 +471,5 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     t, w = _check_binary(input, target, weight, "binary_cross_entropy_with_logits")
     pw = None
     if pos_weight is not None:
-        pw = pos_weight.data if isinstance(pos_weight, Tensor) else np.asarray(pos_weight)
-        try:
-            np.broadcast_shapes(pw.shape, input.shape)
-        except ValueError:
-            raise ValueError(f"binary_cross_entropy_with_logits: pos_weight of shape {pw.shape} does not "
-                             f"broadcast to input shape {input.shape}") from None
-        pw = pw.astype(input.dtype, copy=False)
+        pw = _broadcast_weight(pos_weight, input, "pos_weight", "binary_cross_entropy_with_logits")
     return _reduce(_apply(BinaryCrossEntropyWithLogits, input, target=t, weight=w, pos_weight=pw), reduction)
