@@ -219,7 +219,32 @@ def _existing(path: Path) -> Path | None:
     return path if path.exists() else gz if gz.exists() else None
 
 
-class MNIST(VisionDataset):
+class _StoredDataset(VisionDataset):
+    """A dataset read from its files under `root` (see the module docstring), fetched with
+    `download=True` when they are not there. Subclasses write `_load(download)`, which returns the
+    split's images and labels, and `_instructions()`, which says how to provide the files offline."""
+
+    def __init__(self, root: str | Path | None = None, train: bool = True, download: bool = False,
+                 transform: Transform | None = None, target_transform: Transform | None = None) -> None:
+        self.root = data_root(root)
+        self.train = train
+        data, targets = self._load(download)
+        super().__init__(data, targets, transform, target_transform)
+
+    def _fetch(self, urls: str | list[str], dest: Path, md5: str) -> Path:
+        """`download_url`, with the offline instructions added to a failure."""
+        try:
+            return download_url(urls, dest, md5=md5)
+        except DownloadError as error:
+            raise DownloadError(f"{type(self).__name__}: download failed ({error}).\n"
+                                f"{self._instructions()}") from error
+
+    def _not_found(self, what: str) -> FileNotFoundError:
+        return FileNotFoundError(f"{type(self).__name__}: dataset not found.\n{self._instructions()}\n"
+                                 f"Or pass download=True to download the original {what}.")
+
+
+class MNIST(_StoredDataset):
     """MNIST handwritten digits (LeCun, Cortes, Burges): 60 000 train / 10 000 test images 28x28, labels 0-9.
 
     Reads root/mnist/ (the four original IDX files, gzipped or not), else root/mnist.npz; with
@@ -237,13 +262,6 @@ class MNIST(VisionDataset):
     ]
     classes = [str(digit) for digit in range(10)]
     image_shape = (28, 28)
-
-    def __init__(self, root: str | Path | None = None, train: bool = True, download: bool = False,
-                 transform: Transform | None = None, target_transform: Transform | None = None) -> None:
-        self.root = data_root(root)
-        self.train = train
-        data, targets = self._load(download)
-        super().__init__(data, targets, transform, target_transform)
 
     def _idx_files(self) -> tuple[Path | None, Path | None]:
         split = "train" if self.train else "t10k"
@@ -264,17 +282,11 @@ class MNIST(VisionDataset):
             return x, y
         if npz.exists():
             return read_npz(npz, self.train, self.image_shape)
-        raise FileNotFoundError(f"{type(self).__name__}: dataset not found.\n{self._instructions()}\n"
-                                "Or pass download=True to download the original files.")
+        raise self._not_found("files")
 
     def _download(self) -> None:
-        folder = self.root / self.folder
         for filename, md5 in self.resources:
-            try:
-                download_url([mirror + filename for mirror in self.mirrors], folder / filename, md5=md5)
-            except DownloadError as error:
-                raise DownloadError(f"{type(self).__name__}: download failed ({error}).\n"
-                                    f"{self._instructions()}") from error
+            self._fetch([mirror + filename for mirror in self.mirrors], self.root / self.folder / filename, md5)
 
     def _instructions(self) -> str:
         names = ", ".join(filename for filename, _ in self.resources)
@@ -304,7 +316,7 @@ class FashionMNIST(MNIST):
                "Ankle boot"]
 
 
-class CIFAR10(VisionDataset):
+class CIFAR10(_StoredDataset):
     """CIFAR-10 (Krizhevsky, 2009): 50 000 train / 10 000 test colour images 32x32, 10 classes.
 
     Reads the binary version, root/cifar-10-batches-bin/*.bin, else root/cifar10.npz (or the one
@@ -321,13 +333,6 @@ class CIFAR10(VisionDataset):
     records_per_file = 10_000
     classes = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
     image_shape = (32, 32, 3)
-
-    def __init__(self, root: str | Path | None = None, train: bool = True, download: bool = False,
-                 transform: Transform | None = None, target_transform: Transform | None = None) -> None:
-        self.root = data_root(root)
-        self.train = train
-        data, targets = self._load(download)
-        super().__init__(data, targets, transform, target_transform)
 
     def _npz(self) -> Path | None:
         """root/cifar10.npz, else the single root/cifar10*.npz; an error if several could be meant."""
@@ -350,15 +355,10 @@ class CIFAR10(VisionDataset):
         npz = self._npz()
         if npz is not None:
             return read_npz(npz, self.train, self.image_shape)
-        raise FileNotFoundError(f"CIFAR10: dataset not found.\n{self._instructions()}\n"
-                                "Or pass download=True to download the original archive.")
+        raise self._not_found("archive")
 
     def _download(self) -> None:
-        try:
-            archive = download_url(self.url, self.root / self.archive, md5=self.md5)
-        except DownloadError as error:
-            raise DownloadError(f"CIFAR10: download failed ({error}).\n{self._instructions()}") from error
-        extract_tar(archive, self.root)
+        extract_tar(self._fetch(self.url, self.root / self.archive, self.md5), self.root)
 
     def _instructions(self) -> str:
         names = ", ".join(self.train_files + self.test_files)
