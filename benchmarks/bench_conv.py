@@ -24,7 +24,6 @@ def child(threads: int) -> None:
     import numpy as np
 
     import tinytorch
-    from tinytorch import nn, optim
 
     try:
         import torch
@@ -42,61 +41,53 @@ def child(threads: int) -> None:
     labels = rng.integers(0, 10, 64)
 
     # ---------------------------------------------------------------- one Conv2d layer
-    conv = nn.Conv2d(64, 64, 3, padding=1)
-    conv.weight.data[...] = w
-    tx, tg = tinytorch.tensor(x, requires_grad=True), tinytorch.tensor(g)
+    def conv_layer(lib):
+        """Forward, and forward + backward, of the Conv2d layer with weights `w` in `lib` (tinytorch or torch)."""
+        conv = lib.nn.Conv2d(64, 64, 3, padding=1)
+        with lib.no_grad():
+            conv.weight[...] = lib.from_numpy(w)
+        tx, tg = lib.tensor(x, requires_grad=True), lib.from_numpy(g)
 
-    def tiny_forward() -> None:
-        with tinytorch.no_grad():
-            conv(tx)
+        def forward() -> None:
+            with lib.no_grad():
+                conv(tx)
 
-    def tiny_step() -> None:
-        tx.grad = conv.weight.grad = conv.bias.grad = None
-        conv(tx).backward(tg)
+        def step() -> None:
+            tx.grad = conv.weight.grad = conv.bias.grad = None
+            conv(tx).backward(tg)
 
-    forward = {"tinytorch": tiny_forward, "numpy": lambda: numpy_conv(x, w, b)}
-    step = {"tinytorch": tiny_step, "numpy": lambda: numpy_conv_backward(g, *numpy_conv(x, w, b)[1:])}
+        return forward, step
+
+    forward, step = {}, {}
+    forward["tinytorch"], step["tinytorch"] = conv_layer(tinytorch)
+    forward["numpy"] = lambda: numpy_conv(x, w, b)
+    step["numpy"] = lambda: numpy_conv_backward(g, *numpy_conv(x, w, b)[1:])
     if torch is not None:
-        t_conv = torch.nn.Conv2d(64, 64, 3, padding=1)
-        with torch.no_grad():
-            t_conv.weight.copy_(torch.from_numpy(w))
-        t_x, t_g = torch.tensor(x, requires_grad=True), torch.from_numpy(g)
-
-        def torch_forward() -> None:
-            with torch.no_grad():
-                t_conv(t_x)
-
-        def torch_step() -> None:
-            t_x.grad = t_conv.weight.grad = t_conv.bias.grad = None
-            t_conv(t_x).backward(t_g)
-
-        forward["pytorch"], step["pytorch"] = torch_forward, torch_step
+        forward["pytorch"], step["pytorch"] = conv_layer(torch)
 
     # ---------------------------------------------------------------- a CNN training step
-    def cnn(lib):
-        return lib.nn.Sequential(
+    def train_step(lib):
+        """One Adam step of the CNN in `lib` on the batch (images, labels)."""
+        model = lib.nn.Sequential(
             lib.nn.Conv2d(3, 32, 3, padding=1), lib.nn.ReLU(), lib.nn.MaxPool2d(2),
             lib.nn.Conv2d(32, 64, 3, padding=1), lib.nn.ReLU(), lib.nn.MaxPool2d(2),
             lib.nn.Conv2d(64, 128, 3, padding=1), lib.nn.ReLU(), lib.nn.MaxPool2d(2),
             lib.nn.Flatten(), lib.nn.Linear(2048, 256), lib.nn.ReLU(), lib.nn.Linear(256, 10),
         )
+        opt = lib.optim.Adam(model.parameters(), lr=1e-3)
+        x, y = lib.from_numpy(images), lib.from_numpy(labels)
 
-    def train_step(lib, model, opt, x, y):
         def step() -> None:
             opt.zero_grad()
             lib.nn.functional.cross_entropy(model(x), y).backward()
             opt.step()
+
         return step
 
-    model = cnn(tinytorch)
     reference = NumpyCNN(rng)
-    train = {"tinytorch": train_step(tinytorch, model, optim.Adam(model.parameters(), lr=1e-3),
-                                     tinytorch.tensor(images), tinytorch.tensor(labels)),
-             "numpy": lambda: reference.step(images, labels)}
+    train = {"tinytorch": train_step(tinytorch), "numpy": lambda: reference.step(images, labels)}
     if torch is not None:
-        t_model = cnn(torch)
-        train["pytorch"] = train_step(torch, t_model, torch.optim.Adam(t_model.parameters(), lr=1e-3),
-                                      torch.from_numpy(images), torch.from_numpy(labels))
+        train["pytorch"] = train_step(torch)
 
     name = "Conv2d 64->64 3x3 pad 1, 32x32, batch 32"
     emit([

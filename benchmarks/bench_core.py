@@ -17,7 +17,6 @@ if __name__ == "__main__":
 import numpy as np  # noqa: E402
 
 import tinytorch as tt  # noqa: E402
-from tinytorch import nn  # noqa: E402
 
 BATCH, SIZES = 128, (784, 256, 128, 10)
 
@@ -27,33 +26,18 @@ def mlp_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return rng.standard_normal((BATCH, SIZES[0]), dtype=np.float32), rng.integers(0, 10, BATCH)
 
 
-def tinytorch_mlp_step():
+def mlp_step(lib):
+    """One training step of the MLP in `lib` (tinytorch or torch: the same code runs on both)."""
     x, y = mlp_data()
-    tt.manual_seed(0)
-    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
-    opt = tt.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    xt, yt = tt.tensor(x), tt.tensor(y)
-
-    def step():
-        opt.zero_grad()
-        loss = nn.functional.cross_entropy(model(xt), yt)
-        loss.backward()
-        opt.step()
-
-    return step
-
-
-def torch_mlp_step(torch):
-    x, y = mlp_data()
-    torch.manual_seed(0)
-    m = torch.nn
+    lib.manual_seed(0)
+    m = lib.nn
     model = m.Sequential(m.Linear(784, 256), m.ReLU(), m.Linear(256, 128), m.ReLU(), m.Linear(128, 10))
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    xt, yt = lib.from_numpy(x), lib.from_numpy(y)
 
     def step():
         opt.zero_grad()
-        loss = torch.nn.functional.cross_entropy(model(xt), yt)
+        loss = m.functional.cross_entropy(model(xt), yt)
         loss.backward()
         opt.step()
 
@@ -90,20 +74,9 @@ def numpy_mlp_step():
 CHAIN = 1000
 
 
-def tinytorch_chain():
-    x = tt.randn(8, requires_grad=True)
-
-    def step():
-        y = x
-        for _ in range(CHAIN):
-            y = y * 1.0001
-        y.sum().backward()
-
-    return step
-
-
-def torch_chain(torch):
-    x = torch.randn(8, requires_grad=True)
+def chain_step(lib):
+    """A chain of CHAIN tiny multiplications, forward and backward, in `lib`."""
+    x = lib.randn(8, requires_grad=True)
 
     def step():
         y = x
@@ -116,13 +89,13 @@ def torch_chain(torch):
 
 def cases() -> list[Case]:
     torch = torch_or_none()
-    mlp = {"tinytorch": tinytorch_mlp_step(), "numpy": numpy_mlp_step()}
-    chain = {"tinytorch": tinytorch_chain()}
+    mlp = {"tinytorch": mlp_step(tt), "numpy": numpy_mlp_step()}
+    chain = {"tinytorch": chain_step(tt)}
     if torch is not None:
         threads = os.environ.get("OMP_NUM_THREADS")
         if threads:
             torch.set_num_threads(int(threads))
-        mlp["pytorch"], chain["pytorch"] = torch_mlp_step(torch), torch_chain(torch)
+        mlp["pytorch"], chain["pytorch"] = mlp_step(torch), chain_step(torch)
     per_op = {name: seconds / CHAIN for name, seconds in interleaved_medians(chain, rounds=20).items()}
 
     rng = np.random.default_rng(0)
