@@ -191,29 +191,38 @@ def _states(ctx: Context, workspace: Workspace | None):
     return all_states(workspace, ctx.manifest) if workspace else None
 
 
+def _table(title: str, *columns: str) -> Table:
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    return table
+
+
+def _status_text(status: Status) -> str:
+    """The status in its colour (Rich markup)."""
+    style = STATUS_STYLE[status]
+    return f"[{style}]{status.value}[/]" if style else status.value
+
+
+def _availability(path: Path) -> str:
+    return "ready" if path.is_file() else "not available yet"
+
+
 def cmd_module_list(ctx: Context, args: argparse.Namespace) -> int:
     workspace = ctx.workspace
     states = _states(ctx, workspace)
-    table = Table(title="TinyTorch modules")
-    for column in ("#", "module", "exercises", "check", "unlocks", *(["status"] if states else [])):
-        table.add_column(column)
+    table = _table("TinyTorch modules", "#", "module", "exercises", "check", "unlocks", *(["status"] if states else []))
     for module in ctx.manifest.modules:
         unlocks = ", ".join(f"M{i} {ctx.manifest.milestone(i).label}" for i in module.unlocks)
-        check = "ready" if ctx.manifest.path(module.check).is_file() else "not available yet"
         row = [
             module.nn,
             escape(module.title),
             str(len(module.exercises)) if module.exercises else "planned",
-            check,
+            _availability(ctx.manifest.path(module.check)),
             escape(unlocks),
         ]
         if states:
-            state = states[module.number]
-            row.append(
-                f"[{STATUS_STYLE[state.status]}]{state.status.value}[/]"
-                if STATUS_STYLE[state.status]
-                else state.status.value
-            )
+            row.append(_status_text(states[module.number].status))
         table.add_row(*row)
     ctx.console.print(table)
     if not states:
@@ -222,17 +231,14 @@ def cmd_module_list(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _milestone_table(ctx: Context, states) -> Table:
-    table = Table(title="Milestones")
-    for column in ("#", "milestone", "needs modules", "script", *(["status"] if states else [])):
-        table.add_column(column)
+    table = _table("Milestones", "#", "milestone", "needs modules", "script", *(["status"] if states else []))
     for milestone in ctx.manifest.milestones:
         needs = (
             f"{milestone.requires[0]:02d}-{milestone.requires[-1]:02d}"
             if len(milestone.requires) > 1
             else f"{milestone.requires[0]:02d}"
         )
-        script = "ready" if ctx.manifest.path(milestone.script).is_file() else "not available yet"
-        row = [str(milestone.id), escape(milestone.label), needs, script]
+        row = [str(milestone.id), escape(milestone.label), needs, _availability(ctx.manifest.path(milestone.script))]
         if states:
             missing = missing_for(milestone, states)
             row.append(
@@ -247,13 +253,9 @@ def _milestone_table(ctx: Context, states) -> Table:
 def cmd_module_status(ctx: Context, args: argparse.Namespace) -> int:
     workspace = ctx.need_workspace()
     states = all_states(workspace, ctx.manifest)
-    table = Table(title=f"Progress in {_relative(workspace.root)}")
-    for column in ("#", "module", "status", "next"):
-        table.add_column(column)
+    table = _table(f"Progress in {_relative(workspace.root)}", "#", "module", "status", "next")
     for state in states.values():
-        style = STATUS_STYLE[state.status]
-        status = f"[{style}]{state.status.value}[/]" if style else state.status.value
-        table.add_row(state.module.nn, escape(state.module.title), status, escape(state.detail))
+        table.add_row(state.module.nn, escape(state.module.title), _status_text(state.status), escape(state.detail))
     ctx.console.print(table)
     ctx.console.print(_milestone_table(ctx, states))
     done = sum(s.status is Status.COMPLETED for s in states.values())
