@@ -27,15 +27,11 @@ class Adam(Optimizer):
     def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.0,
                  amsgrad: bool = False, *, maximize: bool = False, decoupled_weight_decay: bool = False) -> None:
-        if lr < 0.0:
-            raise ValueError(f"{type(self).__name__}: invalid learning rate {lr} (must be >= 0)")
-        if eps < 0.0:
-            raise ValueError(f"{type(self).__name__}: invalid eps {eps} (must be >= 0)")
+        self._check_non_negative(("learning rate", lr), ("eps", eps))
         for i, beta in enumerate(betas):
             if not 0.0 <= beta < 1.0:
                 raise ValueError(f"{type(self).__name__}: invalid beta at index {i}: {beta} (must be in [0, 1))")
-        if weight_decay < 0.0:
-            raise ValueError(f"{type(self).__name__}: invalid weight_decay {weight_decay} (must be >= 0)")
+        self._check_non_negative(("weight_decay", weight_decay))
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                         maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)

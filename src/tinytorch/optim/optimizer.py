@@ -93,6 +93,12 @@ class Optimizer:
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         raise NotImplementedError(f"{type(self).__name__}.step")
 
+    def _check_non_negative(self, *options: tuple[str, float]) -> None:
+        """The constructors' argument check: each (name, value) must be >= 0."""
+        for name, value in options:
+            if value < 0.0:
+                raise ValueError(f"{type(self).__name__}: invalid {name} {value} (must be >= 0)")
+
     @staticmethod
     def _run_closure(closure: Callable[[], Any] | None) -> Any:
         """`step(closure)`: re-evaluate the loss (with gradients on) before updating."""

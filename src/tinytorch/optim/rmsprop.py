@@ -23,10 +23,8 @@ class RMSprop(Optimizer):
     def __init__(self, params: Iterable[Tensor] | Iterable[dict], lr: float = 1e-2, alpha: float = 0.99,
                  eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False,
                  *, maximize: bool = False) -> None:
-        for name, value in (("learning rate", lr), ("eps", eps), ("momentum", momentum),
-                            ("weight_decay", weight_decay), ("alpha", alpha)):
-            if value < 0.0:
-                raise ValueError(f"RMSprop: invalid {name} {value} (must be >= 0)")
+        self._check_non_negative(("learning rate", lr), ("eps", eps), ("momentum", momentum),
+                                 ("weight_decay", weight_decay), ("alpha", alpha))
         defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
                         centered=centered, maximize=maximize)
         super().__init__(params, defaults)
