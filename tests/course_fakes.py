@@ -6,9 +6,12 @@ milestone script. Built in a temporary directory so the tests never depend on th
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 import textwrap
 from pathlib import Path
 
+from tito.edition import generate_edition
 from tito.manifest import Manifest, load_manifest
 
 REFERENCE = {
@@ -161,3 +164,12 @@ def make_course(root: Path) -> Manifest:
     write_tree(root / "milestones", {"m01_first.py": MILESTONE})
     (root / "manifest.json").write_text(json.dumps(MANIFEST, indent=2), encoding="utf-8")
     return load_manifest(root / "manifest.json")
+
+
+def solve(reference: Path, package: Path, modules: set[int]) -> None:
+    """Put the reference solutions of `modules` into the student's `package` (its other regions blank)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        solved = Path(scratch) / "tinytorch"
+        generate_edition(reference, solved, select=lambda region: region.module not in modules)
+        for name in ("ops.py", "layers.py"):
+            shutil.copy(solved / name, package / name)

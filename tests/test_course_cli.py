@@ -6,7 +6,6 @@ import argparse
 import io
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import tito.cli
-from course_fakes import make_course, make_reference
+from course_fakes import make_course, make_reference, solve
 from tito.cli import build_parser, main
 from tito.edition import generate_edition
 
@@ -103,13 +102,6 @@ def _run(capture, *argv: str) -> tuple[int, str]:
     return code, capture.readouterr().out
 
 
-def _solve(tmp_path: Path, reference: Path, workspace: Path, modules: set[int]) -> None:
-    solved = tmp_path / f"solved-{'-'.join(map(str, sorted(modules)))}"
-    generate_edition(reference, solved / "tinytorch", select=lambda r: r.module not in modules)
-    for name in ("ops.py", "layers.py"):
-        shutil.copy(solved / "tinytorch" / name, workspace / "tinytorch" / name)
-
-
 def test_student_flow(tmp_path, course, capsys, monkeypatch):
     _, reference = course
     code, out = _run(capsys, "init", "ws")
@@ -126,7 +118,7 @@ def test_student_flow(tmp_path, course, capsys, monkeypatch):
         and "Raised in tinytorch/ops.py:11 in add" in out
     )
 
-    _solve(tmp_path, reference, tmp_path / "ws", {1, 2})
+    solve(reference, tmp_path / "ws" / "tinytorch", {1, 2})
     code, out = _run(capsys, "module", "test", "01")
     assert code == 0 and "2 passed, 0 failed" in out and "`tito module complete 1`" in out
     code, out = _run(capsys, "module", "complete", "one")

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
-from course_fakes import make_course, make_reference
-from tito.edition import generate_edition
+from course_fakes import make_course, make_reference, solve
 from tito.grading import run_check
 from tito.progress import ProgressError, Status, all_states, load_progress, missing_for, record_run
 from tito.workspace import init_workspace
@@ -19,14 +16,6 @@ def setup(tmp_path):
     reference = make_reference(tmp_path / "ref")
     workspace, _ = init_workspace(tmp_path / "ws", manifest, reference)
     return manifest, reference, workspace
-
-
-def _solve(tmp_path, reference, workspace, modules: set[int]) -> None:
-    """Put the reference solutions of `modules` into the student's files (the rest stays blank)."""
-    solved = tmp_path / f"solved-{len(list(tmp_path.iterdir()))}"
-    generate_edition(reference, solved / "tinytorch", select=lambda r: r.module not in modules)
-    for name in ("ops.py", "layers.py"):
-        shutil.copy(solved / "tinytorch" / name, workspace.package_dir / name)
 
 
 def _complete(manifest, workspace, number: int):
@@ -45,7 +34,7 @@ def test_fresh_workspace_status(setup):
 
 def test_completion_holds_until_the_student_edits_that_module(tmp_path, setup):
     manifest, reference, workspace = setup
-    _solve(tmp_path, reference, workspace, {1})
+    solve(reference, workspace.package_dir, {1})
     assert _complete(manifest, workspace, 1).passed
     assert all_states(workspace, manifest)[1].status is Status.COMPLETED
 
@@ -60,15 +49,15 @@ def test_completion_holds_until_the_student_edits_that_module(tmp_path, setup):
 
 def test_work_on_another_module_in_the_same_file_keeps_completion(tmp_path, setup):
     manifest, reference, workspace = setup
-    _solve(tmp_path, reference, workspace, {1})
+    solve(reference, workspace.package_dir, {1})
     assert _complete(manifest, workspace, 1).passed
-    _solve(tmp_path, reference, workspace, {1, 2})  # ops.py now also holds module 02's code
+    solve(reference, workspace.package_dir, {1, 2})  # ops.py now also holds module 02's code
     assert all_states(workspace, manifest)[1].status is Status.COMPLETED
 
 
 def test_milestone_unlocks_only_when_all_required_modules_are_completed(tmp_path, setup):
     manifest, reference, workspace = setup
-    _solve(tmp_path, reference, workspace, {1, 2})
+    solve(reference, workspace.package_dir, {1, 2})
     assert _complete(manifest, workspace, 1).passed
     assert missing_for(manifest.milestone(1), all_states(workspace, manifest)) == [2]
     assert _complete(manifest, workspace, 2).passed
@@ -77,9 +66,9 @@ def test_milestone_unlocks_only_when_all_required_modules_are_completed(tmp_path
 
 def test_a_failed_complete_replaces_an_earlier_pass(tmp_path, setup):
     manifest, reference, workspace = setup
-    _solve(tmp_path, reference, workspace, {1})
+    solve(reference, workspace.package_dir, {1})
     assert _complete(manifest, workspace, 1).passed
-    _solve(tmp_path, reference, workspace, set())  # blank again
+    solve(reference, workspace.package_dir, set())  # blank again
     result = _complete(manifest, workspace, 1)
     assert not result.passed
     state = all_states(workspace, manifest)[1]
@@ -94,7 +83,7 @@ def test_a_passing_record_without_a_check_file_is_not_completion(setup):
 
 def test_test_runs_are_recorded_but_do_not_complete(tmp_path, setup):
     manifest, reference, workspace = setup
-    _solve(tmp_path, reference, workspace, {1})
+    solve(reference, workspace.package_dir, {1})
     record_run(workspace, manifest.module(1), "test", True, {"passed": 2}, "")
     assert all_states(workspace, manifest)[1].status is Status.TESTED
     assert set(load_progress(workspace)["01"]) == {"test"}
