@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import platform
+import sys
+
 import numpy as np
 import pytest
 
@@ -87,3 +90,13 @@ def test_unknown_backend_is_an_error_naming_the_choices() -> None:
     with pytest.raises(ValueError, match=r"backend.use: unknown backend 'cuda'; choose one of \['naive', 'numpy'\]"):
         backend.use("cuda")
     assert backend.current() == "numpy"
+
+
+def test_allocator_keeps_freed_memory_on_linux_unless_switched_off(monkeypatch):
+    from tinytorch.backend.memory import keep_freed_memory
+
+    monkeypatch.setenv("TINYTORCH_KEEP_FREED_MEMORY", "0")
+    assert keep_freed_memory() is False
+    monkeypatch.delenv("TINYTORCH_KEEP_FREED_MEMORY")
+    if sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc":
+        assert keep_freed_memory() is True

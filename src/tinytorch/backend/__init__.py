@@ -13,6 +13,9 @@ from __future__ import annotations
 from types import ModuleType
 
 from . import naive, numpy_backend
+from .memory import keep_freed_memory
+
+keep_freed_memory()
 
 BACKENDS: dict[str, ModuleType] = {"naive": naive, "numpy": numpy_backend}
 _active: list[ModuleType] = [numpy_backend]
