@@ -10,6 +10,7 @@ import pytest
 torch = pytest.importorskip("torch")
 import safetensors.torch  # noqa: E402  (after the skip: safetensors.torch needs torch)
 
+import tinytorch  # noqa: E402
 from tinytorch.serialization import load, save  # noqa: E402
 from tinytorch.tensor import Tensor  # noqa: E402
 
@@ -19,38 +20,37 @@ def torch_mlp(seed: int) -> "torch.nn.Sequential":
     return torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3))
 
 
-def numpy_mlp(state: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
-    """The same Sequential(Linear(4, 8), ReLU(), Linear(8, 3)) forward pass, in NumPy."""
-    h = np.maximum(x @ state["0.weight"].T + state["0.bias"], 0.0)  # (B, 8)
-    return h @ state["2.weight"].T + state["2.bias"]  # (B, 3)
+def tiny_mlp(seed: int) -> "tinytorch.nn.Sequential":
+    tinytorch.manual_seed(seed)
+    nn = tinytorch.nn
+    return nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
 
 
-def test_tinytorch_checkpoint_loads_into_torch_module(tmp_path: Path) -> None:
-    net = torch_mlp(seed=0)
-    state = {name: Tensor._from_array(p.detach().numpy().copy()) for name, p in net.state_dict().items()}
-    save(state, tmp_path / "mlp.safetensors")
+def test_tinytorch_state_dict_loads_into_the_equivalent_torch_model(tmp_path: Path) -> None:
+    model = tiny_mlp(seed=0)
+    save(model.state_dict(), tmp_path / "mlp.safetensors")
 
-    fresh = torch_mlp(seed=1)  # different initial weights, replaced by the checkpoint's
-    fresh.load_state_dict(safetensors.torch.load_file(str(tmp_path / "mlp.safetensors")))
-    x = torch.randn(5, 4)
+    net = torch_mlp(seed=1)  # different initial weights, replaced by the checkpoint's
+    net.load_state_dict(safetensors.torch.load_file(str(tmp_path / "mlp.safetensors")))
+    x = np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)
     with torch.no_grad():
-        assert torch.equal(fresh(x), net(x))
-        expected = net(x).numpy()
-    np.testing.assert_allclose(numpy_mlp({k: t.data for k, t in state.items()}, x.numpy()), expected,
-                               rtol=1e-5, atol=1e-6)
+        expected = net(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(model(tinytorch.tensor(x)).data, expected, rtol=1e-5, atol=1e-6)
 
 
-def test_torch_checkpoint_loads_into_tinytorch(tmp_path: Path) -> None:
+def test_torch_state_dict_loads_into_the_equivalent_tinytorch_model(tmp_path: Path) -> None:
     net = torch_mlp(seed=2)
     safetensors.torch.save_file(net.state_dict(), str(tmp_path / "mlp.safetensors"))
     state = load(tmp_path / "mlp.safetensors")
     assert sorted(state) == ["0.bias", "0.weight", "2.bias", "2.weight"]
     assert all(isinstance(t, Tensor) and t.data.dtype == np.float32 for t in state.values())
-    x = torch.randn(5, 4)
+
+    model = tiny_mlp(seed=3)
+    model.load_state_dict(state)
+    x = np.random.default_rng(1).standard_normal((5, 4)).astype(np.float32)
     with torch.no_grad():
-        expected = net(x).numpy()
-    np.testing.assert_allclose(numpy_mlp({k: t.data for k, t in state.items()}, x.numpy()), expected,
-                               rtol=1e-5, atol=1e-6)
+        expected = net(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(model(tinytorch.tensor(x)).data, expected, rtol=1e-5, atol=1e-6)
 
 
 def test_every_dtype_reads_back_in_torch(tmp_path: Path) -> None:
