@@ -6,7 +6,7 @@ small network in that spirit on CIFAR-10 (32x32 colour images, 10 classes) on a 
 Trainer (module 10), convolutions (module 09), optimizer and LR schedule (module 08), and your
 data pipeline with batch augmentation (module 07):
 
-- full mode: 50 000 training images, 15 epochs; it must reach 75 % test accuracy on the 10 000
+- full mode: 50 000 training images, 12 epochs; it must reach 75 % test accuracy on the 10 000
   test images, designed to take at most about 30 minutes on a 2-core laptop CPU;
 - quick mode (`--quick`): the first 5 000 training and 1 000 test images, 4 epochs, about a
   minute; it must reach 35 % (chance is 10 %).
@@ -41,7 +41,7 @@ from tinytorch.data import transforms as T
 from tinytorch.train import ModelCheckpoint, Trainer, confusion_matrix
 
 QUICK = {"threshold": 0.35, "epochs": 4, "train_size": 5_000, "test_size": 1_000, "max_lr": 0.1}
-FULL = {"threshold": 0.75, "epochs": 15, "train_size": None, "test_size": None, "max_lr": 0.1}
+FULL = {"threshold": 0.75, "epochs": 12, "train_size": None, "test_size": None, "max_lr": 0.1}
 BATCH_SIZE = 128
 MEAN, STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)  # per channel, over the training set
 
