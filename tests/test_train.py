@@ -7,7 +7,8 @@ import pytest
 
 import tinytorch as tt
 from tinytorch import nn, optim
-from tinytorch.data import DataLoader, TensorDataset
+from tinytorch.data import DataLoader, Subset, TensorDataset
+from tinytorch.data import transforms as T
 from tinytorch.serialization import CheckpointError
 from tinytorch.train import EarlyStopping, History, ModelCheckpoint, Trainer
 
@@ -153,6 +154,38 @@ def test_resume_continues_exactly(tmp_path) -> None:
     assert history["lr"] == straight.history["lr"]
     for a, b in zip(straight.model.parameters(), second.model.parameters()):
         np.testing.assert_array_equal(a.data, b.data)
+
+
+def augmented_cnn_trainer(seed: int, callbacks=()) -> tuple[Trainer, DataLoader]:
+    """A small CNN fed random crops and flips made in a prefetch thread, with a per-step OneCycle schedule."""
+    tt.manual_seed(seed)
+    rng = np.random.default_rng(0)  # the data itself is the same for every seed
+    images, labels = rng.normal(size=(64, 3, 8, 8)).astype(np.float32), rng.integers(0, 3, size=64)
+    augment = T.Compose([T.RandomCrop(8, padding=2, generator=tt.Generator(seed + 1)),
+                         T.RandomHorizontalFlip(generator=tt.Generator(seed + 2))])
+    dataset = Subset(TensorDataset(images, labels, transform=augment), np.arange(48))
+    loader = DataLoader(dataset, batch_size=16, shuffle=True, generator=tt.Generator(seed + 3), prefetch=2)
+    model = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.Dropout(0.3),
+                          nn.Flatten(), nn.Linear(4 * 8 * 8, 3))
+    optimizer = optim.SGD(model.parameters(), lr=0.05, momentum=0.9, nesterov=True, weight_decay=5e-4)
+    scheduler = optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.05, epochs=4, steps_per_epoch=len(loader))
+    trainer = Trainer(model, optimizer, nn.CrossEntropyLoss(label_smoothing=0.1), scheduler=scheduler,
+                      scheduler_interval="step", callbacks=callbacks, progress=False)
+    return trainer, loader
+
+
+def test_resume_is_exact_with_augmentation_in_a_prefetch_thread(tmp_path) -> None:
+    straight, loader = augmented_cnn_trainer(seed=3)
+    straight.fit(loader, epochs=4)
+    first, loader = augmented_cnn_trainer(seed=3, callbacks=[ModelCheckpoint(tmp_path, monitor="train_loss")])
+    first.fit(loader, epochs=2)
+    assert len(tt.load(tmp_path / "last.safetensors")["rng"]["loaders"]) == 3  # shuffling, crops, flips
+    second, loader = augmented_cnn_trainer(seed=50, callbacks=[ModelCheckpoint(tmp_path, monitor="train_loss")])
+    history = second.fit(loader, epochs=4, resume_from=tmp_path / "last.safetensors")
+    assert history["train_loss"] == straight.history["train_loss"]
+    assert history["lr"] == straight.history["lr"]
+    for a, b in zip(straight.model.state_dict().values(), second.model.state_dict().values()):
+        np.testing.assert_array_equal(a.data, b.data)  # parameters and BatchNorm running statistics
 
 
 def test_resume_without_the_rng_state_would_differ(tmp_path) -> None:
