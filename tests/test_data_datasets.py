@@ -322,8 +322,10 @@ def test_cifar10_npz_choice(tmp_path):
     save_npz(tmp_path / "cifar10_other.npz", x_train=x, y_train=np.array([5, 6]), x_test=x, y_test=np.array([7, 8]))
     with pytest.raises(ValueError, match=r"several archives could be meant.*'cifar10_other.npz', 'cifar10_small.npz'"):
         CIFAR10(tmp_path)
+    save_npz(tmp_path / "cifar10_jpeg.npz", x_train=x, y_train=np.array([2, 7]), x_test=x, y_test=np.array([3, 4]))
+    assert CIFAR10(tmp_path).targets.tolist() == [2, 7]  # a JPEG-decoded copy beats a sample, unnamed
     save_npz(tmp_path / "cifar10.npz", x_train=x, y_train=np.array([0, 9]), x_test=x, y_test=np.array([3, 4]))
-    assert CIFAR10(tmp_path).targets.tolist() == [0, 9]
+    assert CIFAR10(tmp_path).targets.tolist() == [0, 9]  # the original pixels beat a JPEG-decoded copy
 
 
 def test_cifar10_missing_files_say_where_to_put_them(tmp_path):

@@ -319,8 +319,8 @@ class FashionMNIST(MNIST):
 class CIFAR10(_StoredDataset):
     """CIFAR-10 (Krizhevsky, 2009): 50 000 train / 10 000 test colour images 32x32, 10 classes.
 
-    Reads the binary version, root/cifar-10-batches-bin/*.bin, else root/cifar10.npz (or the one
-    root/cifar10*.npz); with `download=True`, fetches cifar-10-binary.tar.gz (MD5-checked) into
+    Reads the binary version, root/cifar-10-batches-bin/*.bin, else root/cifar10.npz, else
+    root/cifar10_jpeg.npz, else the one root/cifar10*.npz; with `download=True`, fetches cifar-10-binary.tar.gz (MD5-checked) into
     root and extracts it. `.data` is (N, 32, 32, 3) uint8, channels last, as in torchvision.
     """
 
@@ -331,14 +331,15 @@ class CIFAR10(_StoredDataset):
     train_files = [f"data_batch_{i}.bin" for i in range(1, 6)]
     test_files = ["test_batch.bin"]
     records_per_file = 10_000
+    npz_names = ("cifar10.npz", "cifar10_jpeg.npz")  # the original pixels, else a copy decoded from JPEG
     classes = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
     image_shape = (32, 32, 3)
 
     def _npz(self) -> Path | None:
-        """root/cifar10.npz, else the single root/cifar10*.npz; an error if several could be meant."""
-        exact = self.root / "cifar10.npz"
-        if exact.exists():
-            return exact
+        """The first of `npz_names` in root, else the single root/cifar10*.npz; an error if several could be meant."""
+        for name in self.npz_names:
+            if (self.root / name).exists():
+                return self.root / name
         candidates = sorted(self.root.glob("cifar10*.npz"))
         if len(candidates) > 1:
             raise ValueError(f"CIFAR10: several archives could be meant in {self.root}: "

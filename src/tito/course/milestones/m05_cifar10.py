@@ -36,7 +36,7 @@ import numpy as np
 
 import tinytorch as tt
 from tinytorch import nn, optim
-from tinytorch.data import CIFAR10, DataLoader, Subset, VisionDataset, data_root, read_npz
+from tinytorch.data import CIFAR10, DataLoader, Subset, data_root
 from tinytorch.data import transforms as T
 from tinytorch.train import ModelCheckpoint, Trainer, confusion_matrix
 
@@ -44,24 +44,6 @@ QUICK = {"threshold": 0.35, "epochs": 4, "train_size": 5_000, "test_size": 1_000
 FULL = {"threshold": 0.75, "epochs": 12, "train_size": None, "test_size": None, "max_lr": 0.1}
 BATCH_SIZE = 128
 MEAN, STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)  # per channel, over the training set
-
-
-class CIFAR10Archive(VisionDataset):
-    """CIFAR-10 from one named .npz archive, such as a JPEG-decoded copy (cifar10_jpeg.npz)."""
-
-    classes = CIFAR10.classes
-
-    def __init__(self, path: Path, train: bool, transform: T.Transform | None = None) -> None:
-        self.train = train
-        images, labels = read_npz(path, train, (32, 32, 3))
-        super().__init__(images, labels, transform)
-
-
-def load_cifar10(root: Path, train: bool, transform: T.Transform) -> VisionDataset:
-    """The binary batches or cifar10.npz (read by CIFAR10), else cifar10_jpeg.npz."""
-    if (root / CIFAR10.folder).is_dir() or (root / "cifar10.npz").exists() or not (root / "cifar10_jpeg.npz").exists():
-        return CIFAR10(root=root, train=train, transform=transform)  # explains what to put where if absent
-    return CIFAR10Archive(root / "cifar10_jpeg.npz", train, transform)
 
 
 def conv_bn(in_channels: int, out_channels: int) -> list[nn.Module]:
@@ -107,8 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     plain = T.Compose([T.ToTensor(), T.Normalize(MEAN, STD)])
     root = data_root(args.data_dir)
     try:
-        train_set, test_set = load_cifar10(root, True, augment), load_cifar10(root, False, plain)
-    except FileNotFoundError as error:
+        train_set, test_set = CIFAR10(root, train=True, transform=augment), CIFAR10(root, train=False, transform=plain)
+    except (FileNotFoundError, ValueError) as error:  # missing, or which archive is ambiguous
         print(f"ERROR: {error}")
         return 2
     if config["train_size"]:
