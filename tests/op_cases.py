@@ -6,7 +6,8 @@ itself a check that the API is PyTorch-shaped. This module never imports torch.
 
 Inputs are float64 (what gradient checks need) and kept away from kinks (0 for abs/relu, the bounds
 of clamp, ties for max/min), where finite differences and PyTorch's conventions would disagree by
-design rather than by bug.
+design rather than by bug. The kinks themselves are cases too, with `Fixed` inputs sitting on them
+and `smooth=False`: they are checked against PyTorch's goldens only, which decide the convention.
 """
 
 from __future__ import annotations
@@ -49,10 +50,23 @@ class Const:
 
 
 @dataclass(frozen=True)
+class Fixed:
+    """A differentiable input with given values: a tie or a kink, where PyTorch's convention decides."""
+
+    value: Any
+
+    grad = True
+
+    def draw(self, rng: np.random.Generator) -> np.ndarray:
+        return np.array(self.value, dtype=np.float64)
+
+
+@dataclass(frozen=True)
 class Case:
     name: str
-    inputs: tuple[Input | Const, ...]
+    inputs: tuple[Input | Const | Fixed, ...]
     fn: Callable[..., Any]  # fn(lib, *tensors) -> a tensor, or a tuple/list of tensors
+    smooth: bool = True  # False: on a kink, so finite differences do not apply
 
     def arrays(self) -> list[np.ndarray]:
         """The inputs, drawn from a generator seeded by the case's name (adding a case moves no other)."""
@@ -91,6 +105,8 @@ A = Input((3, 4))
 POS = Input((3, 4), 0.5, 2.0)  # log, sqrt, pow bases, divisors
 NZ = Input((3, 4), nonzero=True)
 X3 = Input((2, 3, 4))
+TIES = Fixed([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]])
+KINKS = Fixed([[-1.0, 0.0, 0.5], [0.0, 2.0, -3.0]])
 
 _CASES = [
     # element-wise arithmetic and broadcasting
@@ -241,6 +257,20 @@ _CASES = [
     # a composite: broadcasting and reuse through several ops
     Case("composite_mlp", (Input((4, 3)), Input((3, 5)), Input((5,)), Input((5, 2))),
          lambda lib, x, w1, b1, w2: ((x @ w1 + b1).tanh() @ w2).log_softmax(dim=-1)),
+    Case("amax_dims", (X3,), lambda lib, a: a.amax(dim=(0, 2))),
+    Case("amin_keepdim", (X3,), lambda lib, a: a.amin(dim=1, keepdim=True)),
+    # on the kinks: PyTorch's conventions, checked against its goldens only
+    *(Case(name, inputs, fn, smooth=False) for name, inputs, fn in [
+        ("tie_max_all", (TIES,), lambda lib, a: a.max()),
+        ("tie_max_dim", (TIES,), lambda lib, a: a.max(dim=1)),  # all to the returned (first) index
+        ("tie_min_dim", (TIES,), lambda lib, a: a.min(dim=0).values),
+        ("tie_amax_dim", (TIES,), lambda lib, a: a.amax(dim=1)),  # split evenly
+        ("tie_amin_dims", (TIES,), lambda lib, a: a.amin(dim=(0, 1))),
+        ("tie_maximum", (TIES, Fixed([[3.0, 1.0, 0.0], [2.0, 2.0, 1.0]])), lambda lib, a, b: lib.maximum(a, b)),
+        ("kink_abs_relu_at_0", (KINKS,), lambda lib, a: a.abs() + a.relu() + lib.sign(a)),
+        ("kink_clamp_bounds", (KINKS,), lambda lib, a: a.clamp(-1.0, 0.0)),
+        ("kink_std_of_constant", (Fixed([[2.0, 2.0, 2.0], [1.0, 2.0, 4.0]]),), lambda lib, a: a.std(dim=1)),
+    ]),
 ]
 
 

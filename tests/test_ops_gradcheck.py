@@ -15,7 +15,7 @@ def inputs_of(name: str) -> list[tinytorch.Tensor]:
     return [tinytorch.tensor(x, requires_grad=spec.grad) for x, spec in zip(case.arrays(), case.inputs)]
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("name", sorted(name for name, case in CASES.items() if case.smooth))
 def test_gradient_matches_finite_differences(name: str) -> None:
     case = CASES[name]
     assert gradcheck(lambda *xs: case.fn(tinytorch, *xs), inputs_of(name), label=name)

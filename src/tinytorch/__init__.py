@@ -71,9 +71,9 @@ def _method_as_function(name: str):
 
 
 for _name in ("exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu", "sum", "mean",
-              "var", "std", "prod", "logsumexp", "argmax", "argmin", "max", "min", "reshape", "flatten",
-              "transpose", "permute", "squeeze", "unsqueeze", "clamp", "clip", "pow", "softmax",
-              "log_softmax", "square", "sign"):
+              "var", "std", "prod", "logsumexp", "argmax", "argmin", "max", "min", "amax", "amin",
+              "reshape", "flatten", "transpose", "permute", "squeeze", "unsqueeze", "clamp", "clip", "pow",
+              "softmax", "log_softmax", "square", "sign"):
     globals()[_name] = _method_as_function(_name)
 del _name
 

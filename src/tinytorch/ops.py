@@ -152,6 +152,14 @@ class Sqrt(Function):
         # END SOLUTION
 
 
+class StdSqrt(Sqrt):
+    """std = sqrt(var);  where var is 0 the gradient is 0, as in PyTorch (not 0 * inf = NaN)."""
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (np.where(self.out > 0, grad / (2 * self.out), 0.0),)
+
+
 class Abs(Function):
     """out = |a|;  d/da = sign(a) (0 at 0, like PyTorch)."""
 
@@ -494,10 +502,11 @@ class Mean(Function):
 
 
 class Max(Function):
-    """out = max of a over `dim`;  the gradient goes to the winners, split evenly between ties."""
+    """out = max of a over `dim`;  the gradient goes to the winners: split evenly between ties, or,
+    with `first_only` (max(dim), which also returns an index), all of it to the first winner."""
 
-    def forward(self, a: np.ndarray, dim=None, keepdim: bool = False) -> np.ndarray:
-        self.a, self.dim, self.keepdim = a, dim, keepdim
+    def forward(self, a: np.ndarray, dim=None, keepdim: bool = False, first_only: bool = False) -> np.ndarray:
+        self.a, self.dim, self.keepdim, self.first_only = a, dim, keepdim, first_only
         # BEGIN SOLUTION 02
         self.out = np.max(a, axis=dim, keepdims=keepdim)
         return self.out
@@ -507,6 +516,8 @@ class Max(Function):
         # BEGIN SOLUTION 06
         out = _expand_reduced(self.out, self.dim, self.keepdim, self.a.shape)
         winners = self.a == out
+        if self.first_only:  # the index max(dim) returns is the first winner's
+            winners &= np.cumsum(winners, axis=self.dim) == 1
         count = winners.sum(axis=self.dim, keepdims=True)
         grad = _expand_reduced(grad, self.dim, self.keepdim, self.a.shape)
         return (grad * winners / count,)

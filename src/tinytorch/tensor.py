@@ -478,7 +478,8 @@ class Tensor:
 
     def std(self, dim: int | Sequence[int] | None = None, correction: int = 1, keepdim: bool = False,
             unbiased: bool | None = None) -> "Tensor":
-        return self.var(dim, correction, keepdim, unbiased).sqrt()
+        """Standard deviation; a constant input has gradient 0 (PyTorch's convention)."""
+        return _apply(ops.StdSqrt, self.var(dim, correction, keepdim, unbiased))
 
     def prod(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
         return _apply(ops.Prod, self, dim=_check_dims(self, dim, "prod"), keepdim=keepdim)
@@ -487,21 +488,28 @@ class Tensor:
         return _apply(ops.LogSumExp, self, dim=_check_dims(self, dim, "logsumexp"), keepdim=keepdim)
 
     def max(self, dim: int | None = None, keepdim: bool = False) -> "Tensor | MinMax":
-        """The largest value; with `dim`, a (values, indices) pair like PyTorch."""
+        """The largest value; with `dim`, a (values, indices) pair like PyTorch, whose gradient goes
+        to the returned index alone (the first of tied maxima)."""
         if isinstance(dim, Tensor):
             return maximum(self, dim)
-        values = _apply(ops.Max, self, dim=_check_dims(self, dim, "max"), keepdim=keepdim)
         if dim is None:
-            return values
+            return self.amax(keepdim=keepdim)
+        values = _apply(ops.Max, self, dim=_check_dims(self, dim, "max"), keepdim=keepdim, first_only=True)
         return MinMax(values, self.argmax(dim, keepdim))
 
     def min(self, dim: int | None = None, keepdim: bool = False) -> "Tensor | MinMax":
         if isinstance(dim, Tensor):
             return minimum(self, dim)
-        values = -(-self).max(dim, keepdim) if dim is None else -(-self).max(dim, keepdim).values
         if dim is None:
-            return values
-        return MinMax(values, self.argmin(dim, keepdim))
+            return self.amin(keepdim=keepdim)
+        return MinMax(-(-self).max(dim, keepdim).values, self.argmin(dim, keepdim))
+
+    def amax(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> "Tensor":
+        """The largest value over `dim` (all dims by default); tied maxima share the gradient evenly."""
+        return _apply(ops.Max, self, dim=_check_dims(self, dim, "amax"), keepdim=keepdim)
+
+    def amin(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> "Tensor":
+        return -(-self).amax(dim, keepdim)
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
         return _arg_reduce(np.argmax, self, dim, keepdim)

@@ -396,8 +396,11 @@ def test_mean_backward_divides_by_the_count():
 
 def test_max_backward_goes_to_the_winners_and_splits_ties():
     a = _leaf([[1.0, 3.0, 3.0], [2.0, 0.0, 1.0]])
-    a.max(dim=1).values.backward(np.array([4.0, 5.0]))
-    assert_close(_grad(a), [[0.0, 2.0, 2.0], [5.0, 0.0, 0.0]], MAX, "d a.max(dim=1)/da with a tie in row 0", **TOL)
+    a.amax(dim=1).backward(np.array([4.0, 5.0]))
+    assert_close(_grad(a), [[0.0, 2.0, 2.0], [5.0, 0.0, 0.0]], MAX, "d a.amax(dim=1)/da with a tie in row 0", **TOL)
+    first = _leaf([[1.0, 3.0, 3.0], [2.0, 0.0, 1.0]])
+    first.max(dim=1).values.backward(np.array([4.0, 5.0]))  # max(dim) returns index 1 for row 0: it alone gets 4
+    assert_close(_grad(first), [[0.0, 4.0, 0.0], [5.0, 0.0, 0.0]], MAX, "d a.max(dim=1).values/da with a tie", **TOL)
     b = _leaf([[1.0, 7.0], [7.0, 2.0]])
     b.max().backward()
     assert_close(_grad(b), [[0.0, 0.5], [0.5, 0.0]], MAX, "d a.max()/da with two winners", **TOL)

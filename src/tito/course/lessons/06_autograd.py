@@ -165,7 +165,7 @@ print(f"nodes: {len(tt.autograd.topological_order(y.grad_fn))}   path-by-path vi
 # | `tinytorch/ops.py` | `Add.backward`, `Sub.backward`, `Mul.backward`, `Div.backward`, `Neg.backward`, `Pow.backward`, `Exp.backward`, `Log.backward`, `Sqrt.backward`, `Abs.backward` | the local derivative of each element-wise op (see its docstring), `None` for an input that needs no gradient |
 # | `tinytorch/ops.py` | `ReLU.backward`, `LeakyReLU.backward`, `Sigmoid.backward`, `Tanh.backward`, `GELU.backward`, `SiLU.backward`, `Softmax.backward`, `LogSoftmax.backward` | the activations of module 03, differentiated from what their forward saved |
 # | `tinytorch/ops.py` | `MatMul.backward` | grad @ bᵀ and aᵀ @ grad, including 1-D and batched operands |
-# | `tinytorch/ops.py` | `Sum.backward`, `Mean.backward`, `Max.backward` | spread the gradient back over the reduced axes (the mean divides, the max picks the winners and splits ties) |
+# | `tinytorch/ops.py` | `Sum.backward`, `Mean.backward`, `Max.backward` | spread the gradient back over the reduced axes (the mean divides, the max picks the winners: `amax` splits ties, `max(dim)` gives all to the index it returns) |
 # | `tinytorch/ops.py` | `Reshape.backward`, `Permute.backward`, `GetItem.backward`, `Cat.backward` | move the gradient back where the data came from (getitem adds where an index repeats) |
 # | `tinytorch/nn/functional.py` | `LinearFunction.backward` | grad @ W, gradᵀ @ x summed over every leading dim, and the bias gradient as a sum over rows |
 # | `tinytorch/nn/functional.py` | `CrossEntropy.backward`, `BinaryCrossEntropy.backward`, `BinaryCrossEntropyWithLogits.backward` | the closed forms in the docstrings (for cross-entropy: softmax minus the target distribution), scaled by the reduction |
