@@ -27,7 +27,8 @@ import tinytorch as tt
 from tinytorch import nn, optim
 from tinytorch.data import MNIST, DataLoader, Digits
 from tinytorch.data import transforms as T
-from tinytorch.train.progress import EpochProgress
+
+from handwritten_loop import train_by_hand  # beside this script
 
 QUICK = {"threshold": 0.95, "epochs": 20, "hidden": (128, 64), "lr": 0.05, "batch_size": 32}
 FULL = {"threshold": 0.98, "epochs": 12, "hidden": (512, 256), "lr": 0.05, "batch_size": 128}
@@ -56,18 +57,6 @@ def load_data(quick: bool, data_dir: Path | None) -> tuple[object, object, str]:
     transform = T.Compose([T.ToTensor(), T.Normalize((0.1307,), (0.3081,))])  # MNIST's mean and std
     train = MNIST(root=data_dir, train=True, transform=transform)
     return train, MNIST(root=data_dir, train=False, transform=transform), "MNIST"
-
-
-def test_accuracy(model: nn.Module, loader: DataLoader) -> float:
-    """Fraction of correctly classified test images (eval mode, no graph)."""
-    model.eval()
-    correct = total = 0
-    with tt.no_grad():
-        for images, labels in loader:
-            correct += (model(images).argmax(dim=1) == labels).sum().item()
-            total += len(labels)
-    model.train()
-    return correct / total
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -99,22 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"MLP (1986) on {name}: {len(train_set)} train / {len(test_set)} test images, layers {sizes}")
     print(f"Threshold: {config['threshold']:.0%} test accuracy after {epochs} epochs (seed {args.seed})")
     start = time.perf_counter()
-    with EpochProgress() as progress:
-        for epoch in range(1, epochs + 1):
-            progress.start_epoch(epoch, epochs, len(train_loader))
-            epoch_start, loss_sum = time.perf_counter(), 0.0
-            for images, labels in train_loader:
-                loss = loss_fn(model(images), labels)
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-                loss_sum += loss.item() * len(labels)
-                progress.advance(len(labels), loss.item())
-            lr = optimizer.param_groups[0]["lr"]
-            scheduler.step()
-            accuracy = test_accuracy(model, test_loader)
-            progress.end_epoch({"train_loss": loss_sum / len(train_set), "test_accuracy": accuracy,
-                                "lr": lr, "time": time.perf_counter() - epoch_start})
+    accuracy = train_by_hand(model, loss_fn, optimizer, scheduler, train_loader, test_loader, epochs)
     elapsed = time.perf_counter() - start
     print(f"Test accuracy {accuracy:.2%} after {epochs} epochs in {elapsed:.1f}s")
     if accuracy < config["threshold"]:

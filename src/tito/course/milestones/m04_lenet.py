@@ -31,7 +31,8 @@ import tinytorch as tt
 from tinytorch import nn, optim
 from tinytorch.data import MNIST, DataLoader, Digits
 from tinytorch.data import transforms as T
-from tinytorch.train.progress import EpochProgress
+
+from handwritten_loop import train_by_hand  # beside this script
 
 QUICK = {"threshold": 0.95, "epochs": 10, "lr": 5e-3, "batch_size": 32}
 FULL = {"threshold": 0.990, "epochs": 12, "lr": 2e-3, "batch_size": 64}
@@ -74,18 +75,6 @@ def load_data(quick: bool, data_dir: Path | None) -> tuple[object, object, str, 
     return train, MNIST(root=data_dir, train=False, transform=transform), "MNIST", 28
 
 
-def test_accuracy(model: nn.Module, loader: DataLoader) -> float:
-    """Fraction of correctly classified test images (eval mode, no graph)."""
-    model.eval()
-    correct = total = 0
-    with tt.no_grad():
-        for images, labels in loader:
-            correct += (model(images).argmax(dim=1) == labels).sum().item()
-            total += len(labels)
-    model.train()
-    return correct / total
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="8x8 digits shipped with TinyTorch, under a minute (CI)")
@@ -114,22 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"LeNet-5 (1998) on {name}: {len(train_set)} train / {len(test_set)} test images, {n_params} parameters")
     print(f"Threshold: {config['threshold']:.1%} test accuracy after {epochs} epochs (seed {args.seed})")
     start = time.perf_counter()
-    with EpochProgress() as progress:
-        for epoch in range(1, epochs + 1):
-            progress.start_epoch(epoch, epochs, len(train_loader))
-            epoch_start, loss_sum = time.perf_counter(), 0.0
-            for images, labels in train_loader:
-                loss = loss_fn(model(images), labels)
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-                loss_sum += loss.item() * len(labels)
-                progress.advance(len(labels), loss.item())
-            lr = optimizer.param_groups[0]["lr"]
-            scheduler.step()
-            accuracy = test_accuracy(model, test_loader)
-            progress.end_epoch({"train_loss": loss_sum / len(train_set), "test_accuracy": accuracy,
-                                "lr": lr, "time": time.perf_counter() - epoch_start})
+    accuracy = train_by_hand(model, loss_fn, optimizer, scheduler, train_loader, test_loader, epochs)
     elapsed = time.perf_counter() - start
     print(f"Test accuracy {accuracy:.2%} after {epochs} epochs in {elapsed:.1f}s")
     if accuracy < config["threshold"]:
