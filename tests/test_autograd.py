@@ -365,3 +365,11 @@ def test_leaf_gradients_never_share_memory():
             assert not np.shares_memory(grads[i], grads[j]), (i, j)
     a.grad.data *= 0
     assert np.all(b.grad.data == 1) and np.all(c.grad.data == 1)
+
+
+def test_higher_order_gradients_are_refused_clearly() -> None:
+    x = tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(NotImplementedError, match=r"backward: create_graph=True \(higher-order gradients\)"):
+        (x * x).sum().backward(create_graph=True)
+    with pytest.raises(NotImplementedError, match=r"autograd.grad: create_graph=True"):
+        grad((x * x).sum(), x, create_graph=True)

@@ -218,8 +218,9 @@ class Tensor:
         self.requires_grad = requires_grad
         return self
 
-    def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
+    def backward(self, gradient: Any = None, retain_graph: bool = False, create_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into `.grad` of every leaf that requires a gradient."""
+        engine.refuse_create_graph(create_graph, "backward")
         if not self.requires_grad:
             raise RuntimeError("backward: this tensor does not require grad and has no grad_fn")
         engine.run_backward(self, self._seed_gradient(gradient, "backward"), retain_graph)

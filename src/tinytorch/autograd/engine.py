@@ -156,11 +156,21 @@ class _Outputs(Function):
         return tuple(self.seeds)
 
 
+def refuse_create_graph(create_graph: bool, op: str) -> None:
+    """Backward formulas run on NumPy arrays, not Tensors, so a gradient has no graph to differentiate."""
+    if create_graph:
+        raise NotImplementedError(
+            f"{op}: create_graph=True (higher-order gradients) is not supported: TinyTorch's backward "
+            "formulas run on NumPy arrays, so gradients are not themselves differentiable"
+        )
+
+
 def grad(
     outputs: Any | Iterable[Any],
     inputs: Any | Iterable[Any],
     grad_outputs: Any | None = None,
     retain_graph: bool = False,
+    create_graph: bool = False,
     allow_unused: bool = False,
 ) -> tuple[Any, ...]:
     """Gradients of `outputs` with respect to `inputs`, returned instead of stored in `.grad`.
@@ -168,6 +178,7 @@ def grad(
     `outputs` may be one tensor or a list (their gradients add up); `grad_outputs` gives
     d(loss)/d(output) for non-scalar outputs. Higher-order gradients are not supported.
     """
+    refuse_create_graph(create_graph, "autograd.grad")
     from_tensor = type(outputs) if not isinstance(outputs, (list, tuple)) else type(outputs[0])
     outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
     inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
