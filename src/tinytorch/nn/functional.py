@@ -20,6 +20,11 @@ from tinytorch.random import Generator, rng_of
 from tinytorch.tensor import Tensor, _apply, result_type
 
 # re-exported, so that F.conv2d, F.layer_norm, ... work as in PyTorch
+from .functional_extra import (  # noqa: F401
+    cosine_embedding_loss, cosine_similarity, elu, group_norm, hardsigmoid, hardswish, hardtanh, huber_loss,
+    instance_norm, interpolate, kl_div, mish, normalize, one_hot, pairwise_distance, prelu, relu6, rms_norm,
+    smooth_l1_loss, softplus, softsign,
+)
 from .functional_spatial import (  # noqa: F401
     adaptive_avg_pool2d, avg_pool2d, batch_norm, conv1d, conv2d, dropout2d, max_pool2d,
 )
