@@ -15,8 +15,10 @@ from .tensor import (
     arange,
     bool_,
     cat,
+    cdist,
     chunk,
     concatenate,
+    einsum,
     empty,
     eye,
     float16,
@@ -31,8 +33,10 @@ from .tensor import (
     int64,
     is_tensor,
     linspace,
+    logspace,
     matmul,
     maximum,
+    meshgrid,
     minimum,
     numel,
     ones,
@@ -57,6 +61,7 @@ bool = bool_  # noqa: A001 - the dtype is called tinytorch.bool, as in PyTorch
 float = float32  # noqa: A001
 long = int64
 double = float64
+inference_mode = no_grad  # TinyTorch has no separate inference mode: not recording is all it does
 
 __version__ = "0.1.0"
 
@@ -73,7 +78,11 @@ def _method_as_function(name: str):
 for _name in ("exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu", "sum", "mean",
               "var", "std", "prod", "logsumexp", "argmax", "argmin", "max", "min", "amax", "amin",
               "reshape", "flatten", "transpose", "permute", "squeeze", "unsqueeze", "clamp", "clip", "pow",
-              "softmax", "log_softmax", "square", "sign"):
+              "softmax", "log_softmax", "square", "sign", "rsqrt", "log1p", "expm1", "erf", "log2", "exp2",
+              "reciprocal", "floor", "ceil", "round", "lerp", "isnan", "isinf", "isfinite", "isclose", "cumsum",
+              "cumprod", "norm", "trace", "mm", "bmm", "dot", "outer", "addmm", "sort", "argsort", "topk",
+              "broadcast_to", "flip", "roll", "tril", "triu", "diag", "repeat_interleave", "gather", "scatter",
+              "scatter_add", "index_select", "nonzero", "multinomial"):
     globals()[_name] = _method_as_function(_name)
 del _name
 

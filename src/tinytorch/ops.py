@@ -195,6 +195,50 @@ class Cos(Function):
         return (-grad * np.sin(self.a),)
 
 
+class Log1p(Function):
+    """out = ln(1 + a), exact for tiny a;  d/da = 1 / (1 + a)."""
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        self.a = a
+        return np.log1p(a)
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
+        return (grad / (1 + self.a),)
+
+
+class Expm1(Function):
+    """out = e**a - 1, exact for tiny a;  d/da = out + 1."""
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        self.out = np.expm1(a)
+        return self.out
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
+        return (grad * (self.out + 1),)
+
+
+class Erf(Function):
+    """out = erf(a);  d/da = 2 / sqrt(pi) * e**(-a**2)."""
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        self.a = a
+        return _erf(a)
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
+        return (grad * (2 / math.sqrt(math.pi)) * np.exp(-self.a * self.a),)
+
+
+class Step(Function):
+    """out = floor, ceil or round of a;  d/da = 0 (a staircase is flat between its steps), as in PyTorch."""
+
+    def forward(self, a: np.ndarray, how: str, decimals: int = 0) -> np.ndarray:
+        self.shape = a.shape
+        return np.round(a, decimals) if how == "round" else getattr(np, how)(a)
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
+        return (np.zeros(self.shape, dtype=grad.dtype),)
+
+
 class Maximum(Function):
     """out = max(a, b) element-wise; a tie sends half the gradient to each side (like PyTorch)."""
 
@@ -452,6 +496,48 @@ class MatMul(Function):
         # END SOLUTION
 
 
+class Einsum(Function):
+    """out = np.einsum("<in_0>,<in_1>,...-><output>", *operands) (explicit subscripts, one letter per axis).
+
+    The gradient of operand k is itself an einsum: the output's gradient and the other operands,
+    contracted to operand k's subscripts. Two details: a subscript that only operand k has (summed
+    away, like j in "ij->i") copies the gradient along that axis (an einsum with a vector of ones),
+    and a repeated subscript (a diagonal, like "ii->i") receives the gradient on the diagonal only.
+    Size-1 axes broadcast like elsewhere: the engine sums the gradient back down to them.
+    """
+
+    def forward(self, *operands: np.ndarray, subscripts: tuple[str, ...], output: str) -> np.ndarray:
+        self.operands, self.subscripts, self.output = operands, subscripts, output
+        return np.asarray(np.einsum(",".join(subscripts) + "->" + output, *operands))
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        sizes: dict[str, int] = {}
+        for spec, x in zip(self.subscripts, self.operands):
+            for label, n in zip(spec, x.shape):
+                sizes[label] = max(sizes.get(label, 1), n)
+        return tuple(self._gradient_of(k, grad, sizes) if self.needs_grad(k) else None
+                     for k in range(len(self.operands)))
+
+    def _gradient_of(self, k: int, grad: np.ndarray, sizes: dict[str, int]) -> np.ndarray:
+        spec = self.subscripts[k]
+        labels = "".join(dict.fromkeys(spec))  # operand k's subscripts, each once
+        specs = [self.output] + [s for j, s in enumerate(self.subscripts) if j != k]
+        arrays = [grad] + [x for j, x in enumerate(self.operands) if j != k]
+        for label in labels:
+            if label not in "".join(specs):  # summed away by operand k alone
+                specs.append(label)
+                arrays.append(np.ones(sizes[label], dtype=grad.dtype))
+        g = np.einsum(",".join(specs) + "->" + labels, *arrays)
+        g = np.broadcast_to(g, [sizes[label] for label in labels])  # size 1 where only operand k is longer
+        if len(labels) == len(spec):
+            return g
+        full = np.zeros([sizes[label] for label in spec], dtype=g.dtype)  # repeated subscripts: a diagonal
+        diagonal = tuple(np.arange(sizes[label]).reshape([-1 if q == labels.index(label) else 1
+                                                          for q in range(len(labels))]) for label in spec)
+        full[diagonal] = g
+        return full
+
+
 # ---------------------------------------------------------------------------------------------
 # Reductions
 # ---------------------------------------------------------------------------------------------
@@ -562,6 +648,37 @@ def _squeeze(a: np.ndarray, dim) -> np.ndarray:
     return a.reshape(()) if dim is None else np.squeeze(a, axis=dim)
 
 
+class CumSum(Function):
+    """out_i = a_0 + ... + a_i along `dim`;  d/da_i = grad_i + ... + grad_last (a cumsum run backwards)."""
+
+    def forward(self, a: np.ndarray, dim: int) -> np.ndarray:
+        self.dim = dim
+        return np.cumsum(a, axis=dim)
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
+        return (np.flip(np.cumsum(np.flip(grad, self.dim), axis=self.dim), self.dim),)
+
+
+class CumProd(Function):
+    """out_j = a_0 * ... * a_j along `dim`;  d out_j / d a_i = the product of a_0..a_j without a_i (j >= i).
+
+    Computed without dividing by a_i (which may be 0): grad_in_i = (a_0 * ... * a_(i-1)) * s_i, where
+    s_i = grad_i + a_(i+1) * s_(i+1) runs backwards along `dim` (one step per position).
+    """
+
+    def forward(self, a: np.ndarray, dim: int) -> np.ndarray:
+        self.a, self.dim = a, dim
+        return np.cumprod(a, axis=dim)
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
+        a, g = np.moveaxis(self.a, self.dim, 0), np.moveaxis(grad, self.dim, 0)  # scanned axis first
+        before = np.concatenate([np.ones_like(a[:1]), np.cumprod(a[:-1], axis=0)])  # products of a_0..a_(i-1)
+        s = g.copy()
+        for i in range(len(g) - 2, -1, -1):
+            s[i] += a[i + 1] * s[i + 1]
+        return (np.moveaxis(before * s, 0, self.dim),)
+
+
 # ---------------------------------------------------------------------------------------------
 # Shape and indexing: the gradient is the inverse movement
 # ---------------------------------------------------------------------------------------------
@@ -651,6 +768,19 @@ class SetItem(Function):
             picked = grad[self.index]
             grad_value = unbroadcast(picked, self.value_shape)
         return grad_a, grad_value
+
+
+class ScatterAdd(Function):
+    """out = a with `src` added at positions `index` (repeated positions add up);  d/da = 1, d/dsrc = grad[index]."""
+
+    def forward(self, a: np.ndarray, src: np.ndarray, index: Index) -> np.ndarray:
+        self.index = index
+        out = a.copy()
+        np.add.at(out, index, src)
+        return out
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        return grad, (grad[self.index] if self.needs_grad(1) else None)
 
 
 class Cat(Function):

@@ -7,6 +7,8 @@ A `Tensor` holds a NumPy array in `.data`. Arithmetic on tensors runs a `Functio
 
 from __future__ import annotations
 
+import math
+import string
 from collections import namedtuple
 from typing import Any, Iterable, Sequence
 
@@ -32,6 +34,7 @@ _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}  # bool < integer < floating point
 
 Shape = tuple[int, ...]
 MinMax = namedtuple("MinMax", ["values", "indices"])
+SortResult = namedtuple("SortResult", ["values", "indices"])  # what sort and topk return
 
 
 def get_default_dtype() -> np.dtype:
@@ -406,7 +409,7 @@ class Tensor:
         return _apply(ops.Sqrt, self)
 
     def rsqrt(self) -> "Tensor":
-        return 1 / self.sqrt()
+        return 1 / _floating(self).sqrt()
 
     def abs(self) -> "Tensor":
         return _apply(ops.Abs, self)
@@ -456,6 +459,59 @@ class Tensor:
 
     def masked_fill(self, mask: "Tensor", value: float) -> "Tensor":
         return where(mask, tensor(value, dtype=self.dtype), self)
+
+    def log1p(self) -> "Tensor":
+        """ln(1 + x), exact even where x is tiny (where log(1 + x) rounds 1 + x away)."""
+        return _apply(ops.Log1p, _floating(self))
+
+    def expm1(self) -> "Tensor":
+        """e**x - 1, exact even where x is tiny."""
+        return _apply(ops.Expm1, _floating(self))
+
+    def erf(self) -> "Tensor":
+        return _apply(ops.Erf, _floating(self))
+
+    def log2(self) -> "Tensor":
+        return _floating(self).log() / math.log(2)
+
+    def exp2(self) -> "Tensor":
+        return 2.0 ** _floating(self)
+
+    def reciprocal(self) -> "Tensor":
+        return 1 / self
+
+    def floor(self) -> "Tensor":
+        return self._step("floor")
+
+    def ceil(self) -> "Tensor":
+        return self._step("ceil")
+
+    def round(self, decimals: int = 0) -> "Tensor":
+        """Round half to even (2.5 -> 2, like PyTorch and NumPy); the gradient is 0."""
+        return self._step("round", decimals)
+
+    def _step(self, how: str, decimals: int = 0) -> "Tensor":
+        if self.dtype.kind != "f":  # integers are already whole
+            return Tensor._from_array(self.data.copy())
+        return _apply(ops.Step, self, how=how, decimals=decimals)
+
+    def lerp(self, end: Any, weight: Any) -> "Tensor":
+        """Linear interpolation self + weight * (end - self): weight 0 gives self, 1 gives end."""
+        return self + weight * (end - self)
+
+    def isnan(self) -> "Tensor":
+        return Tensor._from_array(np.isnan(self.data))
+
+    def isinf(self) -> "Tensor":
+        return Tensor._from_array(np.isinf(self.data))
+
+    def isfinite(self) -> "Tensor":
+        return Tensor._from_array(np.isfinite(self.data))
+
+    def isclose(self, other: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> "Tensor":
+        """Element-wise |self - other| <= atol + rtol * |other|, as a bool tensor."""
+        a, b = _pair(self, other, op="isclose")
+        return Tensor._from_array(np.isclose(a.data, b.data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
     # ------------------------------------------------------------------ reductions
 
@@ -523,6 +579,118 @@ class Tensor:
 
     def any(self) -> "Tensor":
         return Tensor._from_array(np.array(self.data.any()))
+
+    def cumsum(self, dim: int) -> "Tensor":
+        """Running sums along `dim` (integers and bools sum as int64, like PyTorch)."""
+        return self._scan(ops.CumSum, dim, "cumsum")
+
+    def cumprod(self, dim: int) -> "Tensor":
+        """Running products along `dim` (integers and bools multiply as int64, like PyTorch)."""
+        return self._scan(ops.CumProd, dim, "cumprod")
+
+    def _scan(self, function: type[ops.Function], dim: int, op: str) -> "Tensor":
+        dim = _check_dims(self, dim, op)
+        if self.ndim == 0:
+            return self.reshape(1)._scan(function, 0, op).reshape(())
+        return _apply(function, self if self.dtype.kind == "f" else self.astype(int64), dim=dim)
+
+    def norm(self, p: float | str = "fro", dim: int | Sequence[int] | None = None, keepdim: bool = False) -> "Tensor":
+        """The p-norm over `dim` (all elements by default): p = 2 or "fro" (Euclidean), 1, inf, -inf,
+        0 (the number of non-zeros) or any other p. The 2-norm of zeros has gradient 0, as in PyTorch."""
+        if self.dtype.kind != "f":
+            raise TypeError(f"norm: expected a floating point tensor, got {self.dtype}")
+        dims = _check_dims(self, dim, "norm")
+        if p in ("fro", 2):
+            return _apply(ops.StdSqrt, (self * self).sum(dims, keepdim))  # sqrt whose gradient at 0 is 0
+        if isinstance(p, str):
+            raise ValueError(f"norm: p={p!r} is not supported; give a number, inf or 'fro'")
+        size = self.abs()
+        if p == math.inf:
+            return size.amax(dims, keepdim)
+        if p == -math.inf:
+            return size.amin(dims, keepdim)
+        if p == 0:
+            return (self != 0).sum(dims, keepdim).astype(self.dtype)
+        if p == 1:
+            return size.sum(dims, keepdim)
+        return (size**p).sum(dims, keepdim) ** (1 / p)
+
+    def trace(self) -> "Tensor":
+        """The sum of the main diagonal of a 2-D tensor."""
+        if self.ndim != 2:
+            raise ValueError(f"trace: expected a 2-D tensor, got shape {self.shape}")
+        return self.diag().sum()
+
+    # ------------------------------------------------------------------ matrix products
+
+    def mm(self, mat2: "Tensor") -> "Tensor":
+        """Product of two matrices (n, m) @ (m, p) -> (n, p); unlike matmul, no batches or vectors."""
+        mat2 = _as_tensor(mat2)
+        if self.ndim != 2 or mat2.ndim != 2:
+            raise ValueError(f"mm: expected 2-D tensors, got shapes {self.shape} and {mat2.shape}")
+        if self.shape[1] != mat2.shape[0]:
+            raise ValueError(f"mm: shapes {self.shape} and {mat2.shape} cannot be multiplied "
+                             f"({self.shape[1]} columns against {mat2.shape[0]} rows)")
+        return matmul(self, mat2)
+
+    def bmm(self, mat2: "Tensor") -> "Tensor":
+        """Batched matrix product (b, n, m) @ (b, m, p) -> (b, n, p), with equal batch sizes (no broadcasting)."""
+        mat2 = _as_tensor(mat2)
+        if self.ndim != 3 or mat2.ndim != 3:
+            raise ValueError(f"bmm: expected 3-D tensors (batch, rows, columns), got shapes {self.shape} "
+                             f"and {mat2.shape}")
+        if self.shape[0] != mat2.shape[0] or self.shape[2] != mat2.shape[1]:
+            raise ValueError(f"bmm: shapes {self.shape} and {mat2.shape} cannot be multiplied: "
+                             "(b, n, m) @ (b, m, p) needs equal b and m")
+        return matmul(self, mat2)
+
+    def dot(self, other: "Tensor") -> "Tensor":
+        """The inner product of two 1-D tensors of the same size."""
+        other = _as_tensor(other)
+        if self.ndim != 1 or other.ndim != 1 or self.shape != other.shape:
+            raise ValueError(f"dot: expected two 1-D tensors of the same size, got shapes {self.shape} "
+                             f"and {other.shape}")
+        return matmul(self, other)
+
+    def outer(self, vec2: "Tensor") -> "Tensor":
+        """out[i, j] = self[i] * vec2[j] for 1-D tensors: a broadcasting multiply."""
+        vec2 = _as_tensor(vec2)
+        if self.ndim != 1 or vec2.ndim != 1:
+            raise ValueError(f"outer: expected two 1-D tensors, got shapes {self.shape} and {vec2.shape}")
+        return self.unsqueeze(1) * vec2.unsqueeze(0)
+
+    def addmm(self, mat1: "Tensor", mat2: "Tensor", beta: float = 1, alpha: float = 1) -> "Tensor":
+        """beta * self + alpha * (mat1 @ mat2), with self broadcast to the product's shape (a layer's x @ W + b)."""
+        product = _as_tensor(mat1).mm(mat2)
+        if not _broadcasts_to(self.shape, product.shape):
+            raise ValueError(f"addmm: input of shape {self.shape} does not broadcast to the product's "
+                             f"shape {product.shape}")
+        if alpha != 1:
+            product = product * alpha
+        if beta == 0:  # self is ignored, even NaN, as in PyTorch
+            return product
+        return (self if beta == 1 else self * beta) + product
+
+    # ------------------------------------------------------------------ sorting
+
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> SortResult:
+        """(values, indices): the values sorted along `dim` and where each came from. The gradient of a
+        value goes to its source element. Always stable: equal values keep their order."""
+        order, axis = _sort_order(self, dim, descending, "sort")
+        return SortResult(self[_along(order, axis)], Tensor._from_array(order))
+
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> "Tensor":
+        return Tensor._from_array(_sort_order(self, dim, descending, "argsort")[0])
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> SortResult:
+        """(values, indices) of the k largest (or smallest) elements along `dim`, best first."""
+        _need_dims(self, "topk")
+        order, axis = _sort_order(self, dim, largest, "topk")
+        if not 0 <= k <= self.shape[axis]:
+            raise ValueError(f"topk: k={k} is out of range for dim {dim} of size {self.shape[axis]} "
+                             f"(shape {self.shape})")
+        order = order[(slice(None),) * axis + (slice(0, k),)]
+        return SortResult(self[_along(order, axis)], Tensor._from_array(order))
 
     # ------------------------------------------------------------------ shape
 
@@ -599,6 +767,77 @@ class Tensor:
     def chunk(self, chunks: int, dim: int = 0) -> tuple["Tensor", ...]:
         return chunk(self, chunks, dim)
 
+    def broadcast_to(self, size: Sequence[int]) -> "Tensor":
+        """A read-only view of self broadcast to `size` (-1 keeps a size)."""
+        try:
+            return self.expand(size)
+        except ValueError:
+            raise ValueError(f"broadcast_to: shape {self.shape} cannot be broadcast to {tuple(size)}") from None
+
+    def flip(self, *dims: int | Sequence[int]) -> "Tensor":
+        """The elements in reverse order along each of `dims`."""
+        dims = _check_dims(self, _shape_arg(dims), "flip") or ()
+        return self[tuple(slice(None, None, -1) if d in dims else slice(None) for d in range(self.ndim))]
+
+    def roll(self, shifts: int | Sequence[int], dims: int | Sequence[int] | None = None) -> "Tensor":
+        """Elements shifted by `shifts` along `dims`, wrapping around the end; without dims, over the
+        flattened tensor (then reshaped back)."""
+        if dims is None or self.ndim == 0:
+            if not isinstance(shifts, (int, np.integer)):
+                raise ValueError(f"roll: without dims, shifts must be one int, got {shifts}")
+            return self.flatten().roll(shifts, 0).reshape(self.shape)
+        shifts = (shifts,) if isinstance(shifts, (int, np.integer)) else tuple(shifts)
+        dims = _check_dims(self, (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims), "roll")
+        if len(shifts) != len(dims):
+            raise ValueError(f"roll: {len(shifts)} shifts given for {len(dims)} dims; give one shift per dim")
+        out = self
+        for shift, dim in zip(shifts, dims):
+            source = (np.arange(self.shape[dim]) - shift) % max(self.shape[dim], 1)  # out[i] = in[i - shift]
+            out = out[(slice(None),) * dim + (source,)]
+        return out
+
+    def tril(self, diagonal: int = 0) -> "Tensor":
+        """The lower triangle of the last two dims (column <= row + diagonal), zeros elsewhere."""
+        return self._triangle(np.tril, diagonal, "tril")
+
+    def triu(self, diagonal: int = 0) -> "Tensor":
+        """The upper triangle of the last two dims (column >= row + diagonal), zeros elsewhere."""
+        return self._triangle(np.triu, diagonal, "triu")
+
+    def _triangle(self, keep: Any, diagonal: int, op: str) -> "Tensor":
+        if self.ndim < 2:
+            raise ValueError(f"{op}: expected a tensor with at least 2 dims, got shape {self.shape}")
+        mask = keep(np.ones(self.shape[-2:], dtype=bool), diagonal)  # (rows, columns)
+        return where(mask, self, Tensor._from_array(np.zeros((), dtype=self.dtype)))
+
+    def diag(self, diagonal: int = 0) -> "Tensor":
+        """A 2-D tensor's diagonal (above the main one for diagonal > 0, below for < 0), or a square
+        matrix with a 1-D tensor's values on that diagonal and zeros elsewhere."""
+        if self.ndim == 2:
+            length = np.diagonal(self.data, diagonal).shape[0]
+            rows = np.arange(length) + max(-diagonal, 0)
+            return self[rows, rows + diagonal]
+        if self.ndim == 1:
+            size = self.shape[0] + abs(diagonal)
+            rows = np.arange(self.shape[0]) + max(-diagonal, 0)
+            return _apply(ops.SetItem, zeros(size, size, dtype=self.dtype), self, index=(rows, rows + diagonal))
+        raise ValueError(f"diag: expected a 1-D or 2-D tensor, got shape {self.shape}")
+
+    def repeat_interleave(self, repeats: "int | Tensor", dim: int | None = None) -> "Tensor":
+        """Each element repeated `repeats` times along `dim` (one count, or one per element); without
+        dim, over the flattened tensor. [a, b].repeat_interleave(2) is [a, a, b, b]."""
+        if dim is None:
+            return self.flatten().repeat_interleave(repeats, 0)
+        _need_dims(self, "repeat_interleave")
+        dim = _check_dims(self, dim, "repeat_interleave")
+        counts = np.asarray(repeats.data if isinstance(repeats, Tensor) else repeats)
+        size = self.shape[dim]
+        if counts.dtype.kind not in "iu" or counts.ndim > 1 or counts.size not in (1, size) or (counts < 0).any():
+            raise ValueError(f"repeat_interleave: repeats must be one count or {size} counts (one per element along "
+                             f"dim {dim}), as non-negative integers; got {counts.tolist()}")
+        source = np.repeat(np.arange(size), np.broadcast_to(counts.reshape(-1), (size,)))
+        return self[(slice(None),) * dim + (source,)]
+
     # ------------------------------------------------------------------ indexing
 
     def __getitem__(self, index: Any) -> "Tensor":
@@ -621,6 +860,100 @@ class Tensor:
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self.shape[0]))
+
+    def gather(self, dim: int, index: "Tensor") -> "Tensor":
+        """out[i][j] = self[index[i][j]][j] for dim 0 (likewise for any dim): one element picked per
+        index position. The gradient goes back to the picked elements (repeats add up)."""
+        return self[_index_along(self, dim, index, "gather")]
+
+    def scatter_add(self, dim: int, index: "Tensor", src: "Tensor") -> "Tensor":
+        """A copy of self with src[i][j] added at [index[i][j]][j] for dim 0 (likewise for any dim);
+        repeated positions add up. gather's reverse: src's gradient is the gradient gathered at index."""
+        position, src = self._scatter_source(dim, index, src, "scatter_add")
+        return _apply(ops.ScatterAdd, self, src, index=position)
+
+    def scatter(self, dim: int, index: "Tensor", src: Any = None, value: Any = None) -> "Tensor":
+        """A copy of self with src[i][j] (or the number `value`) written at [index[i][j]][j] for dim 0
+        (likewise for any dim). Where index repeats a position, one of the writes wins."""
+        if src is not None and not isinstance(src, Tensor):  # scatter(dim, index, 0.5), as in PyTorch
+            src, value = None, src
+        if (src is None) == (value is None):
+            raise ValueError("scatter: give exactly one of src (a tensor) and value (a number)")
+        if src is None:
+            position = _index_along(self, dim, index, "scatter")
+            return _apply(ops.SetItem, self, Tensor._from_array(np.asarray(value, dtype=self.dtype)), index=position)
+        position, src = self._scatter_source(dim, index, src, "scatter")
+        return _apply(ops.SetItem, self, src, index=position)
+
+    def _scatter_source(self, dim: int, index: Any, src: "Tensor", op: str) -> tuple[tuple, "Tensor"]:
+        """The NumPy index of the positions written, and the part of src that is written (index's shape)."""
+        src = _as_tensor(src)
+        position = _index_along(self, dim, index, op)
+        shape = np.shape(position[_check_dims(self, dim, op)])
+        if src.ndim != len(shape) or any(n > m for n, m in zip(shape, src.shape)):
+            raise ValueError(f"{op}: index has shape {shape} but src has shape {src.shape}: src needs as many dims "
+                             "and at least the index's size in each")
+        if src.dtype != self.dtype:
+            raise TypeError(f"{op}: src has dtype {src.dtype} but self has {self.dtype}; they must match")
+        if src.shape != shape:
+            src = src[tuple(slice(0, n) for n in shape)]
+        return position, src
+
+    def index_select(self, dim: int, index: "Tensor") -> "Tensor":
+        """The slices at positions `index` (1-D, repeats allowed) along `dim`."""
+        _need_dims(self, "index_select")
+        dim = _check_dims(self, dim, "index_select")
+        positions = _integer_index(index, "index_select")
+        if positions.ndim > 1:
+            raise ValueError(f"index_select: index must be 1-D, got shape {positions.shape}")
+        _check_index_range(positions, self.shape[dim], dim, "index_select")
+        return self[(slice(None),) * dim + (positions.reshape(-1),)]
+
+    def nonzero(self, as_tuple: bool = False) -> "Tensor | tuple[Tensor, ...]":
+        """The positions of the non-zero elements in row-major order: an (n, ndim) int64 tensor, one row
+        per element, or with `as_tuple` one 1-D tensor per dim (ready to index with)."""
+        if as_tuple:
+            return tuple(Tensor._from_array(i.astype(int64)) for i in np.nonzero(np.atleast_1d(self.data)))
+        return Tensor._from_array(np.argwhere(self.data).astype(int64))
+
+    # ------------------------------------------------------------------ sampling
+
+    def multinomial(self, num_samples: int, replacement: bool = False, generator: Generator | None = None) -> "Tensor":
+        """Category indices drawn with probability proportional to the (non-negative) weights in each row.
+
+        self is (categories,) or (rows, categories); the result is (num_samples,) or (rows, num_samples)
+        int64. Without replacement a category is drawn at most once per row: an exponential race, where
+        each category's waiting time is Exp(1) / weight and the first `num_samples` to arrive win.
+        """
+        if self.ndim not in (1, 2) or self.dtype.kind != "f":
+            raise ValueError(f"multinomial: expected a 1-D or 2-D floating point tensor of probabilities, "
+                             f"got shape {self.shape} and dtype {self.dtype}")
+        weights = self.data.astype(np.float64).reshape(-1, self.shape[-1])  # (rows, categories)
+        if not np.isfinite(weights).all() or (weights < 0).any():
+            bad = weights[~(np.isfinite(weights) & (weights >= 0))][0]
+            raise ValueError(f"multinomial: probabilities must be finite and non-negative, got {bad}")
+        totals = weights.sum(axis=1)
+        if (totals <= 0).any():
+            raise ValueError(f"multinomial: row {int(np.argmax(totals <= 0))} of the probabilities sums to 0")
+        if num_samples < 1:
+            raise ValueError(f"multinomial: num_samples must be at least 1, got {num_samples}")
+        rng = rng_of(generator)
+        if replacement:
+            cdf = np.cumsum(weights, axis=1)  # (rows, categories), the last column is the row's total
+            u = rng.random((len(weights), num_samples)) * totals[:, None]  # uniform in [0, total)
+            picks = np.stack([np.searchsorted(row, draws, side="right") for row, draws in zip(cdf, u)])
+            last = weights.shape[1] - 1 - np.argmax(weights[:, ::-1] > 0, axis=1)  # (rows,) last possible category
+            picks = np.minimum(picks, last[:, None])  # in case u * total rounded up to the total
+        else:
+            possible = int((weights > 0).sum(axis=1).min())
+            if num_samples > possible:
+                raise ValueError(f"multinomial: cannot draw {num_samples} samples without replacement from "
+                                 f"{possible} categories with non-zero probability")
+            with np.errstate(divide="ignore"):
+                arrival = rng.standard_exponential(weights.shape) / weights  # a weight of 0 never arrives
+            picks = np.argsort(arrival, axis=1, kind="stable")[:, :num_samples]
+        picks = picks.astype(int64)
+        return Tensor._from_array(picks if self.ndim == 2 else picks[0])
 
     # ------------------------------------------------------------------ printing
 
@@ -802,6 +1135,68 @@ def _index_arg(index: Any) -> Any:
     return index
 
 
+def _floating(t: Tensor) -> Tensor:
+    """t itself if floating point, else t in the default float dtype (log1p of integers is float, as in PyTorch)."""
+    return t if t.dtype.kind == "f" else t.astype(_DEFAULT_FLOAT[0])
+
+
+def _broadcasts_to(shape: Shape, target: Shape) -> bool:
+    try:
+        return np.broadcast_shapes(shape, target) == tuple(target)
+    except ValueError:
+        return False
+
+
+def _sort_order(t: Tensor, dim: int, descending: bool, op: str) -> tuple[np.ndarray, int | None]:
+    """The int64 indices that sort `t` along `dim`, and `dim` made non-negative (None for a 0-d tensor).
+
+    Stable both ways: descending sorts the reversed array ascending and reverses back, so equal values
+    stay in their original order (and NaN, which NumPy sorts last, comes first, as in PyTorch).
+    """
+    axis = _check_dims(t, dim, op)
+    if axis is None:
+        return np.zeros((), dtype=int64), None
+    if not descending:
+        return np.argsort(t.data, axis=axis, kind="stable").astype(int64), axis
+    order = np.flip(np.argsort(np.flip(t.data, axis), axis=axis, kind="stable"), axis)
+    return (t.shape[axis] - 1 - order).astype(int64), axis
+
+
+def _along(index: np.ndarray, dim: int | None) -> tuple:
+    """The NumPy index that picks, at each position of `index`, the element index[position] along `dim`
+    and the same position along every other dim (gather's rule)."""
+    if dim is None:
+        return ()
+    grids = [np.arange(n).reshape([-1 if k == d else 1 for k in range(index.ndim)]) for d, n in enumerate(index.shape)]
+    grids[dim] = index
+    return tuple(grids)
+
+
+def _integer_index(index: Any, op: str) -> np.ndarray:
+    positions = index.data if isinstance(index, Tensor) else np.asarray(index)
+    if positions.dtype.kind not in "iu":
+        raise TypeError(f"{op}: index must be an integer tensor (int64), got dtype {positions.dtype}")
+    return positions
+
+
+def _check_index_range(positions: np.ndarray, size: int, dim: int, op: str) -> None:
+    bad = (positions < 0) | (positions >= size)
+    if bad.any():
+        raise IndexError(f"{op}: index {positions[bad].flat[0]} is out of range for dim {dim} of size {size}")
+
+
+def _index_along(t: Tensor, dim: int, index: Any, op: str) -> tuple:
+    """Check `index` for gather/scatter along `dim` of `t`; return the NumPy index it stands for."""
+    _need_dims(t, op)
+    dim = _check_dims(t, dim, op)
+    positions = _integer_index(index, op)
+    if positions.ndim != t.ndim or any(n > m for d, (n, m) in enumerate(zip(positions.shape, t.shape)) if d != dim):
+        raise ValueError(f"{op}: index has shape {positions.shape} but input has shape {t.shape}: index needs as "
+                         f"many dims, and sizes no larger than the input's except in dim {dim}")
+    _check_index_range(positions, t.shape[dim], dim, op)
+    return _along(positions, dim)
+
+
 def _format_array(array: np.ndarray) -> str:
     floating = array.dtype.kind == "f"
     values = array[np.isfinite(array)].astype(np.float64) if floating else array
@@ -939,6 +1334,102 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     dtype = result_type(a, b)  # not _pair: matmul operands need not broadcast element-wise
     return _apply(ops.MatMul, _cast(a, dtype), _cast(b, dtype))
     # END SOLUTION
+
+
+def logspace(start: float, end: float, steps: int, base: float = 10.0, dtype: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """`steps` values from base**start to base**end, evenly spaced in the exponent."""
+    return Tensor(np.power(base, np.linspace(start, end, steps)), dtype=dtype or _DEFAULT_FLOAT[0],
+                  requires_grad=requires_grad)
+
+
+def meshgrid(*tensors: Tensor | Sequence[Tensor], indexing: str = "ij") -> tuple[Tensor, ...]:
+    """Coordinate grids: output k repeats 1-D tensor k along dim k ("ij"); "xy" swaps the first two
+    dims, as in plotting (x varies along columns)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    tensors = [_as_tensor(t) for t in tensors]
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    for i, t in enumerate(tensors):
+        if t.ndim > 1:
+            raise ValueError(f"meshgrid: expected 0-d or 1-D tensors, got shape {t.shape} for tensor {i}")
+    axes = list(range(len(tensors)))
+    if indexing == "xy" and len(axes) >= 2:
+        axes[0], axes[1] = 1, 0
+    shape = [0] * len(tensors)
+    for t, axis in zip(tensors, axes):
+        shape[axis] = t.numel()
+    return tuple(t.reshape([-1 if k == axis else 1 for k in range(len(shape))]).expand(shape)
+                 for t, axis in zip(tensors, axes))
+
+
+def cdist(x1: Tensor, x2: Tensor, p: float = 2.0) -> Tensor:
+    """p-norm distances between every row of x1 (..., P, M) and every row of x2 (..., R, M): (..., P, R)."""
+    x1, x2 = _as_tensor(x1), _as_tensor(x2)
+    if x1.ndim < 2 or x2.ndim < 2 or x1.shape[-1] != x2.shape[-1]:
+        raise ValueError(f"cdist: expected tensors (..., P, M) and (..., R, M) with the same M, "
+                         f"got shapes {x1.shape} and {x2.shape}")
+    return (x1.unsqueeze(-2) - x2.unsqueeze(-3)).norm(p, dim=-1)  # (..., P, R, M) -> (..., P, R)
+
+
+def einsum(equation: str, *operands: Tensor | Sequence[Tensor]) -> Tensor:
+    """Sums of products named by subscripts, as in NumPy and PyTorch: "ij,jk->ik" is a matrix
+    product, "bij->bji" a transpose, "ii->" a trace. Without "->" the output keeps every subscript
+    used exactly once, in alphabetical order; "..." stands for the leading (broadcast) dims.
+    Differentiable in every operand."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    tensors = [_as_tensor(t) for t in operands]
+    inputs, output = _einsum_subscripts(equation, tensors)
+    dtype = tensors[0].dtype if tensors else _DEFAULT_FLOAT[0]
+    for t in tensors[1:]:
+        dtype = result_type(Tensor._from_array(np.empty(0, dtype)), t)
+    return _apply(ops.Einsum, *[_cast(t, dtype) for t in tensors], subscripts=inputs, output=output)
+
+
+def _einsum_subscripts(equation: str, tensors: list[Tensor]) -> tuple[tuple[str, ...], str]:
+    """One explicit subscript string per operand and one for the output, "..." spelled out in spare letters."""
+    lhs, arrow, rhs = equation.replace(" ", "").partition("->")
+    written = lhs.split(",")
+    if len(written) != len(tensors):
+        raise ValueError(f"einsum: equation {equation!r} names {len(written)} operands but {len(tensors)} "
+                         "tensors were given")
+    letters = set(string.ascii_letters)
+    spare = [c for c in string.ascii_letters if c not in equation]
+    batch = "".join(spare[:max((t.ndim - len(w.replace("...", "")) for w, t in zip(written, tensors) if "..." in w),
+                               default=0)])  # the letters "..." stands for, right-aligned like broadcasting
+    inputs = []
+    for i, (spec, t) in enumerate(zip(written, tensors)):
+        named = spec.replace("...", "", 1)
+        if not set(named) <= letters:
+            raise ValueError(f"einsum: subscripts must be letters (and at most one '...'), got {spec!r} "
+                             f"for operand {i}")
+        full = spec.replace("...", batch[len(batch) - (t.ndim - len(named)):]) if t.ndim >= len(named) else named
+        if len(full) != t.ndim:
+            raise ValueError(f"einsum: operand {i} has shape {t.shape} ({t.ndim} dims) but subscripts {spec!r}")
+        inputs.append(full)
+    used = "".join(inputs)
+    if arrow:
+        output = rhs.replace("...", batch, 1)
+        if not set(output) <= letters:
+            raise ValueError(f"einsum: output subscripts must be letters (and at most one '...'), got {rhs!r}")
+        for label in output:
+            if output.count(label) > 1 or label not in used:
+                problem = "appears twice" if output.count(label) > 1 else "is in no operand"
+                raise ValueError(f"einsum: output subscript {label!r} {problem} in {equation!r}")
+    else:
+        output = batch + "".join(sorted(c for c in set(used) if used.count(c) == 1 and c not in batch))
+    sizes: dict[str, tuple[int, int]] = {}  # label -> (size, operand that set it)
+    for i, (spec, t) in enumerate(zip(inputs, tensors)):
+        for label, n in zip(spec, t.shape):
+            size, j = sizes.setdefault(label, (n, i))
+            if n != size and 1 not in (n, size):
+                raise ValueError(f"einsum: subscript {label!r} has size {size} in operand {j} (shape "
+                                 f"{tensors[j].shape}) but {n} in operand {i} (shape {t.shape})")
+            if size == 1:
+                sizes[label] = (n, i)
+    return tuple(inputs), output
 
 
 def where(condition: Tensor, a: Any, b: Any) -> Tensor:
