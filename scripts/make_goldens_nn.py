@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import sys
+import warnings
 
 import numpy as np
 import torch
@@ -292,31 +294,101 @@ SCHEDULER_CONFIGS = [
     ("ReduceLROnPlateau", "SGD", {"patience": 2, "factor": 0.5, "cooldown": 1, "threshold": 0.05}, 14),
     ("ReduceLROnPlateau", "SGD", {"mode": "max", "patience": 1, "threshold_mode": "abs", "threshold": 0.1,
                                   "min_lr": [0.01, 0.02]}, 14),
+    ("LambdaLR", "SGD", {"lr_lambda": "warmup_then_decay"}, 30),
+    ("LambdaLR", "SGD", {"lr_lambda": ["warmup_then_decay", "inverse_sqrt"]}, 30),
+    ("MultiplicativeLR", "SGD", {"lr_lambda": "shrink"}, 30),
+    ("MultiplicativeLR", "SGD", {"lr_lambda": ["halve_every_7", "shrink"]}, 30),
+    ("ConstantLR", "SGD", {}, 30),
+    ("ConstantLR", "SGD", {"factor": 0.5, "total_iters": 4}, 30),
+    ("PolynomialLR", "SGD", {}, 30),
+    ("PolynomialLR", "SGD", {"total_iters": 20, "power": 2.0}, 30),
+    ("PolynomialLR", "SGD", {"total_iters": 12, "power": 0.5}, 30),
+    ("CosineAnnealingWarmRestarts", "SGD", {"T_0": 10}, 30),
+    ("CosineAnnealingWarmRestarts", "SGD", {"T_0": 4, "T_mult": 2, "eta_min": 0.001}, 30),
+    # stepped once per batch with a fractional epoch, as the PyTorch docs show
+    ("CosineAnnealingWarmRestarts", "SGD", {"T_0": 3, "T_mult": 2, "eta_min": 0.01}, 40, [i / 4 for i in range(1, 41)]),
+    ("CosineAnnealingWarmRestarts", "SGD", {"T_0": 2}, 30, [i / 3 for i in range(1, 31)]),
+    # step(epoch) and step() interleaved (None = step())
+    ("CosineAnnealingWarmRestarts", "SGD", {"T_0": 5, "T_mult": 3}, 12,
+     [0.5, 1.25, None, None, 4.75, None, 20.5, None, 3.0, None, 65.0, None]),
+    ("SequentialLR", "SGD", {"schedulers": [["LinearLR", {"start_factor": 0.1, "total_iters": 5}],
+                                            ["CosineAnnealingLR", {"T_max": 25}]], "milestones": [5]}, 30),
+    ("SequentialLR", "SGD", {"schedulers": [["ConstantLR", {"factor": 0.1, "total_iters": 2}],
+                                            ["ExponentialLR", {"gamma": 0.9}],
+                                            ["StepLR", {"step_size": 4, "gamma": 0.5}]], "milestones": [3, 12]}, 30),
+    ("SequentialLR", "SGD", {"schedulers": [["LambdaLR", {"lr_lambda": "warmup_then_decay"}],
+                                            ["MultiStepLR", {"milestones": [3, 8], "gamma": 0.5}],
+                                            ["PolynomialLR", {"total_iters": 10, "power": 2.0}]],
+                             "milestones": [6, 16]}, 30),
+    ("SequentialLR", "SGD", {"schedulers": [["ChainedScheduler", {"schedulers": [
+                                                ["LinearLR", {"start_factor": 0.2, "total_iters": 4}],
+                                                ["ExponentialLR", {"gamma": 0.95}]]}],
+                                            ["CosineAnnealingWarmRestarts", {"T_0": 6, "eta_min": 0.001}]],
+                             "milestones": [8]}, 30),
+    ("ChainedScheduler", "SGD", {"schedulers": [["ConstantLR", {"factor": 0.1, "total_iters": 2}],
+                                                ["ExponentialLR", {"gamma": 0.9}]]}, 30),
+    ("ChainedScheduler", "SGD", {"schedulers": [["LinearLR", {"start_factor": 0.2, "total_iters": 5}],
+                                                ["StepLR", {"step_size": 7, "gamma": 0.5}],
+                                                ["MultiplicativeLR", {"lr_lambda": "shrink"}]]}, 30),
+    ("ChainedScheduler", "Adam", {"schedulers": [["LinearLR", {"start_factor": 0.25, "total_iters": 6}],
+                                                 ["PolynomialLR", {"total_iters": 25, "power": 1.5}]]}, 30),
 ]
 METRICS = [5.0, 4.0, 3.9, 3.95, 3.9, 3.8, 3.85, 3.9, 2.0, 2.1, 2.2, 2.3, 2.1, 2.2]
+# The functions of the epoch that LambdaLR/MultiplicativeLR cases name. tests/test_optim_goldens.py
+# defines the same ones and checks them against the values stored as `lambda__<name>`.
+LAMBDAS = {
+    "warmup_then_decay": lambda epoch: (epoch + 1) / 5 if epoch < 5 else 0.9 ** (epoch - 4),
+    "inverse_sqrt": lambda epoch: 1 / math.sqrt(epoch + 1),
+    "shrink": lambda epoch: 0.95,
+    "halve_every_7": lambda epoch: 0.5 if epoch % 7 == 0 else 1.0,
+}
+
+
+# SequentialLR starting a ChainedScheduler steps the inner schedulers "before optimizer.step()";
+# that is the behaviour being recorded, not a mistake in this script.
+warnings.filterwarnings("ignore", message=r"Detected call of `lr_scheduler.step\(\)` before")
+
+
+def build_scheduler(opt: torch.optim.Optimizer, name: str, kwargs: dict):
+    """A scheduler from its JSON description: lambdas by name, inner schedulers as [name, kwargs]."""
+    kwargs = dict(kwargs)
+    if "lr_lambda" in kwargs:
+        names = kwargs["lr_lambda"]
+        kwargs["lr_lambda"] = [LAMBDAS[n] for n in names] if isinstance(names, list) else LAMBDAS[names]
+    if "schedulers" in kwargs:
+        kwargs["schedulers"] = [build_scheduler(opt, *inner) for inner in kwargs["schedulers"]]
+    return getattr(torch.optim.lr_scheduler, name)(optimizer=opt, **kwargs)
 
 
 def schedulers() -> dict[str, np.ndarray]:
-    """The lr (and momentum) of two parameter groups after construction and after each step."""
+    """The lr (and momentum) of two parameter groups after construction and after each step
+    (`step(epoch)` where a case lists its epochs)."""
     cases, arrays = [], {}
-    for i, (name, opt_name, kwargs, steps) in enumerate(SCHEDULER_CONFIGS):
+    for i, (name, opt_name, kwargs, steps, *epochs) in enumerate(SCHEDULER_CONFIGS):
         a, b = torch.zeros(2, requires_grad=True), torch.zeros(2, requires_grad=True)
         opt_kwargs = {"lr": 0.1, "momentum": 0.9} if opt_name == "SGD" else {"lr": 0.1}
         opt = getattr(torch.optim, opt_name)([{"params": [a]}, {"params": [b], "lr": 0.05}], **opt_kwargs)
-        sched = getattr(torch.optim.lr_scheduler, name)(opt, **kwargs)
+        sched = build_scheduler(opt, name, kwargs)
         lrs, momenta = [], []
         for k in range(steps + 1):
             if k:
                 opt.step()
-                sched.step(METRICS[k - 1]) if name == "ReduceLROnPlateau" else sched.step()
+                if name == "ReduceLROnPlateau":
+                    sched.step(METRICS[k - 1])
+                elif epochs and epochs[0][k - 1] is not None:
+                    sched.step(epochs[0][k - 1])
+                else:
+                    sched.step()
             lrs.append([g["lr"] for g in opt.param_groups])
             momenta.append([g["betas"][0] if "betas" in g else g["momentum"] for g in opt.param_groups])
             assert sched.get_last_lr() == lrs[-1]
         cases.append({"name": f"case{i}", "scheduler": name, "optimizer": opt_name, "opt_kwargs": opt_kwargs,
-                      "kwargs": kwargs, "steps": steps})
+                      "kwargs": kwargs, "steps": steps, **({"epochs": epochs[0]} if epochs else {})})
         arrays[f"case{i}__lr"] = np.array(lrs)
         arrays[f"case{i}__momentum"] = np.array(momenta)
     arrays["metrics"] = np.array(METRICS)
+    for lambda_name, fn in LAMBDAS.items():
+        arrays[f"lambda__{lambda_name}"] = np.array([fn(epoch) for epoch in range(41)])
     return pack(cases, arrays)
 
 

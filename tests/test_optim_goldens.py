@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -97,11 +98,48 @@ def test_gradient_clipping_matches_pytorch(case: dict) -> None:
         assert_close(p.grad, a[f"{case['name']}__grad{j}"], rtol=1e-12, atol=1e-15)
 
 
+# The functions of the epoch that LambdaLR/MultiplicativeLR cases name (as in the golden script).
+LAMBDAS = {
+    "warmup_then_decay": lambda epoch: (epoch + 1) / 5 if epoch < 5 else 0.9 ** (epoch - 4),
+    "inverse_sqrt": lambda epoch: 1 / math.sqrt(epoch + 1),
+    "shrink": lambda epoch: 0.95,
+    "halve_every_7": lambda epoch: 0.5 if epoch % 7 == 0 else 1.0,
+}
+
+
+@pytest.mark.parametrize("name", LAMBDAS)
+def test_lambdas_are_the_ones_the_goldens_used(name: str) -> None:
+    assert_close(np.array([LAMBDAS[name](epoch) for epoch in range(41)]), SCHEDULERS[1][f"lambda__{name}"],
+                 rtol=0, atol=0)
+
+
+def _build(opt: optim.Optimizer, name: str, kwargs: dict) -> optim.lr_scheduler.LRScheduler:
+    """A scheduler from its JSON description: lambdas by name, inner schedulers as [name, kwargs]."""
+    kwargs = dict(kwargs)
+    if "lr_lambda" in kwargs:
+        names = kwargs["lr_lambda"]
+        kwargs["lr_lambda"] = [LAMBDAS[n] for n in names] if isinstance(names, list) else LAMBDAS[names]
+    if "schedulers" in kwargs:
+        kwargs["schedulers"] = [_build(opt, *inner) for inner in kwargs["schedulers"]]
+    return getattr(optim.lr_scheduler, name)(optimizer=opt, **kwargs)
+
+
 def _scheduler(case: dict) -> tuple[optim.Optimizer, optim.lr_scheduler.LRScheduler]:
     params = [nn.Parameter(tt.zeros(2)), nn.Parameter(tt.zeros(2))]
     opt = getattr(optim, case["optimizer"])([{"params": [params[0]]}, {"params": [params[1]], "lr": 0.05}],
                                             **case["opt_kwargs"])
-    return opt, getattr(optim.lr_scheduler, case["scheduler"])(opt, **case["kwargs"])
+    return opt, _build(opt, case["scheduler"], case["kwargs"])
+
+
+def _advance(case: dict, opt: optim.Optimizer, sched: optim.lr_scheduler.LRScheduler, k: int) -> None:
+    """Step k (from 1): the optimizer, then the scheduler with the metric or the epoch the case gives."""
+    opt.step()
+    if case["scheduler"] == "ReduceLROnPlateau":
+        sched.step(SCHEDULERS[1]["metrics"][k - 1])
+    elif case.get("epochs") and case["epochs"][k - 1] is not None:
+        sched.step(case["epochs"][k - 1])
+    else:
+        sched.step()
 
 
 def _lr_and_momentum(opt: optim.Optimizer) -> tuple[list[float], list[float]]:
@@ -116,8 +154,7 @@ def test_scheduler_sequence_matches_pytorch(case: dict) -> None:
     lrs, momenta = [], []
     for k in range(case["steps"] + 1):
         if k:
-            opt.step()
-            sched.step(a["metrics"][k - 1]) if case["scheduler"] == "ReduceLROnPlateau" else sched.step()
+            _advance(case, opt, sched, k)
         lr, momentum = _lr_and_momentum(opt)
         assert sched.get_last_lr() == lr
         lrs.append(lr)
@@ -133,18 +170,13 @@ def test_scheduler_resumes_from_its_state_dict(case: dict, tmp_path: Path) -> No
     a = SCHEDULERS[1]
     half = case["steps"] // 2
     opt, sched = _scheduler(case)
-
-    def advance(opt: optim.Optimizer, sched: optim.lr_scheduler.LRScheduler, k: int) -> None:
-        opt.step()
-        sched.step(a["metrics"][k - 1]) if case["scheduler"] == "ReduceLROnPlateau" else sched.step()
-
     for k in range(1, half + 1):
-        advance(opt, sched, k)
+        _advance(case, opt, sched, k)
     saved = _roundtrip({"optimizer": opt.state_dict(), "scheduler": sched.state_dict()}, tmp_path / "ckpt.safetensors")
     opt2, sched2 = _scheduler(case)
     opt2.load_state_dict(saved["optimizer"])
     sched2.load_state_dict(saved["scheduler"])
     for k in range(half + 1, case["steps"] + 1):
-        advance(opt2, sched2, k)
+        _advance(case, opt2, sched2, k)
         assert_close(np.array(_lr_and_momentum(opt2)[0]), a[f"{case['name']}__lr"][k], rtol=1e-12, atol=1e-15,
                      msg=f"lr at step {k}")

@@ -3,17 +3,35 @@
 A scheduler wraps an optimizer and rewrites `group["lr"]` of every parameter group each time its
 `step()` is called (once per epoch, or once per batch for OneCycleLR). Like PyTorch, building a
 scheduler already applies the schedule's first value (step 0), and `get_last_lr()` returns the
-values just set. Multiplicative schedules (StepLR, MultiStepLR, ExponentialLR) update the current
-lr, as PyTorch's recurrences do; the others compute it in closed form from the starting lr.
+values just set.
+
+Two kinds of schedule, as in PyTorch:
+- recurrences (StepLR, MultiStepLR, ExponentialLR, LinearLR, ConstantLR, PolynomialLR,
+  MultiplicativeLR) multiply the *current* lr by a factor, so several of them compose: a
+  ChainedScheduler of LinearLR and ExponentialLR warms up and decays at once;
+- closed forms (CosineAnnealingLR, LambdaLR, CosineAnnealingWarmRestarts, OneCycleLR) compute the
+  lr from the starting lr `base_lr` and overwrite whatever was there. (PyTorch's CosineAnnealingLR
+  is a recurrence with the same values when it runs alone; chained with another schedule, ours
+  ignores the other's factor.)
+SequentialLR runs schedules one after another; at each milestone the next one starts from epoch 0.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
+import types
+from bisect import bisect_right
 from collections import Counter
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 from .optimizer import Optimizer
+
+__all__ = [
+    "LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR",
+    "ExponentialLR", "PolynomialLR", "CosineAnnealingLR", "SequentialLR", "ChainedScheduler",
+    "ReduceLROnPlateau", "OneCycleLR", "CosineAnnealingWarmRestarts",
+]
 
 
 class LRScheduler:
@@ -33,6 +51,11 @@ class LRScheduler:
                                    "with last_epoch >= 0 needs the optimizer state saved with the schedule")
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
+        self._initial_step()
+
+    def _initial_step(self) -> None:
+        """Apply the schedule's first value (what building a scheduler does; SequentialLR calls it
+        on its first schedule). `get_lr` sees `_is_initial` and, when resuming, keeps the lrs."""
         self._is_initial = True
         self.step()
         self._is_initial = False
@@ -40,10 +63,27 @@ class LRScheduler:
     def get_lr(self) -> list[float]:
         raise NotImplementedError(f"{type(self).__name__}.get_lr")
 
+    def _get_closed_form_lr(self) -> list[float]:
+        """The lrs at `self.last_epoch` from `base_lrs` alone, whatever the current lrs are (how
+        SequentialLR restarts a schedule). Recurrences override it; for the others `get_lr()` is it."""
+        return self.get_lr()
+
     def step(self) -> None:
         """Advance one epoch (or batch) and write the new lrs into the optimizer."""
-        self.last_epoch += 1
-        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
+        self._update_lr()
+
+    def _update_lr(self, epoch: int | None = None) -> None:
+        """Advance one epoch with `get_lr()`, or jump to `epoch` with the closed form."""
+        if epoch is None:
+            self.last_epoch += 1
+            lrs = self.get_lr()
+        else:
+            self.last_epoch = epoch
+            lrs = self._get_closed_form_lr()
+        self._set_lrs(lrs)
+
+    def _set_lrs(self, lrs: list[float]) -> None:
+        for group, lr in zip(self.optimizer.param_groups, lrs):
             group["lr"] = lr
         self._last_lr = self._current_lrs()
 
@@ -62,6 +102,73 @@ class LRScheduler:
         self.__dict__.update(state_dict)
 
 
+class _LambdaScheduler(LRScheduler):
+    """What LambdaLR and MultiplicativeLR share: one function of the epoch per parameter group.
+
+    Like PyTorch, `state_dict()` saves no code: a plain function or lambda is saved as None (build the
+    scheduler with the same functions to resume), a callable object as a dict of its attributes.
+    """
+
+    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
+                 last_epoch: int = -1) -> None:
+        name = type(self).__name__
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{name}: {type(optimizer).__name__} is not an Optimizer")
+        n_groups = len(optimizer.param_groups)
+        if isinstance(lr_lambda, (list, tuple)):
+            if len(lr_lambda) != n_groups:
+                raise ValueError(f"{name}: expected {n_groups} lr_lambdas (one per parameter group), "
+                                 f"got {len(lr_lambda)}")
+            self.lr_lambdas = list(lr_lambda)
+        else:
+            self.lr_lambdas = [lr_lambda] * n_groups
+        for i, fn in enumerate(self.lr_lambdas):
+            if not callable(fn):
+                raise TypeError(f"{name}: lr_lambda should be a function of the epoch, got "
+                                f"{type(fn).__name__} {fn!r}" + (f" for group {i}" if n_groups > 1 else ""))
+        super().__init__(optimizer, last_epoch)
+
+    def state_dict(self) -> dict[str, Any]:
+        state = {key: value for key, value in self.__dict__.items() if key not in ("optimizer", "lr_lambdas")}
+        state["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) or not hasattr(fn, "__dict__")
+                               else dict(vars(fn)) for fn in self.lr_lambdas]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        saved = state.pop("lr_lambdas")
+        if len(saved) != len(self.lr_lambdas):
+            raise ValueError(f"{type(self).__name__}.load_state_dict: the saved state has {len(saved)} lr_lambdas, "
+                             f"this scheduler has {len(self.lr_lambdas)}")
+        self.__dict__.update(state)
+        for fn, attributes in zip(self.lr_lambdas, saved):
+            if attributes is not None:
+                vars(fn).update(attributes)
+
+
+class LambdaLR(_LambdaScheduler):
+    """Set the lr to the starting lr times a function of the epoch: lr_t = base_lr * lr_lambda(t).
+
+    `lr_lambda` is one function for every parameter group, or a list with one per group, e.g. a
+    linear warm-up `lambda t: min(1.0, (t + 1) / 10)`.
+    """
+
+    def get_lr(self) -> list[float]:
+        return [base_lr * fn(self.last_epoch) for fn, base_lr in zip(self.lr_lambdas, self.base_lrs)]
+
+
+class MultiplicativeLR(_LambdaScheduler):
+    """Multiply the current lr by a function of the epoch at every step: lr_t = lr_{t-1} * lr_lambda(t).
+
+    `lr_lambda` is one function for every parameter group, or a list with one per group.
+    """
+
+    def get_lr(self) -> list[float]:
+        if self._is_initial:
+            return self._current_lrs()
+        return [lr * fn(self.last_epoch) for fn, lr in zip(self.lr_lambdas, self._current_lrs())]
+
+
 class StepLR(LRScheduler):
     """Multiply the lr by `gamma` every `step_size` epochs: lr_t = base_lr * gamma ** (t // step_size)."""
 
@@ -78,6 +185,9 @@ class StepLR(LRScheduler):
         return [lr * self.gamma for lr in self._current_lrs()]
         # END SOLUTION
 
+    def _get_closed_form_lr(self) -> list[float]:
+        return [base_lr * self.gamma ** (self.last_epoch // self.step_size) for base_lr in self.base_lrs]
+
 
 class MultiStepLR(LRScheduler):
     """Multiply the lr by `gamma` at each epoch listed in `milestones`."""
@@ -93,6 +203,38 @@ class MultiStepLR(LRScheduler):
             return self._current_lrs()
         return [lr * self.gamma ** self.milestones[self.last_epoch] for lr in self._current_lrs()]
 
+    def _get_closed_form_lr(self) -> list[float]:
+        passed = bisect_right(sorted(Counter(self.milestones).elements()), self.last_epoch)
+        return [base_lr * self.gamma ** passed for base_lr in self.base_lrs]
+
+
+class ConstantLR(LRScheduler):
+    """Multiply the lr by a constant `factor` for the first `total_iters` epochs, then restore it:
+
+        lr_t = base_lr * factor  for t < total_iters,   base_lr  after.
+    """
+
+    def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5,
+                 last_epoch: int = -1) -> None:
+        if not 0 < factor <= 1:
+            raise ValueError(f"ConstantLR: factor must be in (0, 1], got {factor} (the lr is divided by it "
+                             "again after total_iters)")
+        if not isinstance(total_iters, int) or total_iters < 0:
+            raise ValueError(f"ConstantLR: total_iters must be a non-negative integer, got {total_iters!r}")
+        self.factor, self.total_iters = factor, total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self.last_epoch == 0:
+            return [lr * self.factor for lr in self._current_lrs()]
+        if self.last_epoch != self.total_iters:
+            return self._current_lrs()
+        return [lr * (1.0 / self.factor) for lr in self._current_lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        factor = self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor)
+        return [base_lr * factor for base_lr in self.base_lrs]
+
 
 class ExponentialLR(LRScheduler):
     """Multiply the lr by `gamma` every epoch: lr_t = base_lr * gamma ** t."""
@@ -105,6 +247,38 @@ class ExponentialLR(LRScheduler):
         if self._is_initial:
             return self._current_lrs()
         return [lr * self.gamma for lr in self._current_lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [base_lr * self.gamma ** self.last_epoch for base_lr in self.base_lrs]
+
+
+class PolynomialLR(LRScheduler):
+    """Decay the lr to 0 over `total_iters` epochs along a polynomial, then keep it there:
+
+        lr_t = base_lr * (1 - min(t, total_iters) / total_iters) ** power
+
+    (power=1: a straight line to 0; power=2: falls fast, then flattens.)
+    """
+
+    def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1) -> None:
+        if not isinstance(total_iters, int) or total_iters <= 0:
+            raise ValueError(f"PolynomialLR: total_iters must be a positive integer, got {total_iters!r}")
+        if power < 0:
+            raise ValueError(f"PolynomialLR: power must be >= 0, got {power}")
+        self.total_iters, self.power = total_iters, power
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self._is_initial or self.last_epoch > self.total_iters:
+            return self._current_lrs()
+        # this epoch's (1 - t/T)^p over the last epoch's: the ratio that carries lr_{t-1} to lr_t
+        t, total = self.last_epoch, self.total_iters
+        decay = ((1.0 - t / total) / (1.0 - (t - 1) / total)) ** self.power
+        return [lr * decay for lr in self._current_lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        remaining = 1.0 - min(self.total_iters, self.last_epoch) / self.total_iters
+        return [base_lr * remaining ** self.power for base_lr in self.base_lrs]
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -132,6 +306,9 @@ class LinearLR(LRScheduler):
     """Scale the lr linearly from start_factor to end_factor over total_iters epochs (a warm-up):
 
         lr_t = base_lr * (start_factor + (end_factor - start_factor) * min(t, total_iters) / total_iters)
+
+    Computed as PyTorch does, by multiplying the current lr by the ratio of this epoch's factor to
+    the last one's, so that it composes with other schedules in a ChainedScheduler.
     """
 
     def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
@@ -144,9 +321,141 @@ class LinearLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        if self.last_epoch == 0:
+            return [lr * self.start_factor for lr in self._current_lrs()]
+        if self._is_initial or self.last_epoch > self.total_iters:
+            return self._current_lrs()
+        slope = self.end_factor - self.start_factor
+        ratio = 1.0 + slope / (self.total_iters * self.start_factor + (self.last_epoch - 1) * slope)
+        return [lr * ratio for lr in self._current_lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
         fraction = min(self.total_iters, self.last_epoch) / self.total_iters
         factor = self.start_factor + (self.end_factor - self.start_factor) * fraction
         return [base_lr * factor for base_lr in self.base_lrs]
+
+
+class _SchedulerList(LRScheduler):
+    """What SequentialLR and ChainedScheduler share: a list of schedulers over one optimizer, whose
+    states are saved with their own `state_dict()` under "_schedulers"."""
+
+    _schedulers: list[LRScheduler]
+
+    def _check_schedulers(self, optimizer: Optimizer, schedulers: Sequence[LRScheduler]) -> None:
+        name = type(self).__name__
+        if len(schedulers) < 1:
+            raise ValueError(f"{name}: expects at least one scheduler, got none")
+        for i, scheduler in enumerate(schedulers):
+            if not isinstance(scheduler, LRScheduler):
+                raise TypeError(f"{name}: schedulers[{i}] is a {type(scheduler).__name__}, not an LR scheduler")
+            if isinstance(scheduler, ReduceLROnPlateau):
+                raise ValueError(f"{name}: schedulers[{i}] is a ReduceLROnPlateau, which needs a metric in "
+                                 "step(metric) and cannot be driven by another scheduler")
+            if scheduler.optimizer is not optimizer:
+                raise ValueError(f"{name}: all schedulers must drive the same optimizer, but schedulers[{i}] "
+                                 f"({type(scheduler).__name__}) drives another {type(scheduler.optimizer).__name__}")
+
+    def state_dict(self) -> dict[str, Any]:
+        state = {key: value for key, value in self.__dict__.items() if key not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [scheduler.state_dict() for scheduler in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        saved = state.pop("_schedulers")
+        if len(saved) != len(self._schedulers):
+            raise ValueError(f"{type(self).__name__}.load_state_dict: the saved state has {len(saved)} schedulers, "
+                             f"this one has {len(self._schedulers)}")
+        self.__dict__.update(state)
+        for scheduler, scheduler_state in zip(self._schedulers, saved):
+            scheduler.load_state_dict(scheduler_state)
+
+
+class SequentialLR(_SchedulerList):
+    """Run schedulers one after another: `schedulers[i]` drives epochs milestones[i-1] .. milestones[i] - 1.
+
+    A typical use is a warm-up followed by a decay:
+
+        warmup = LinearLR(opt, start_factor=0.1, total_iters=5)
+        decay = CosineAnnealingLR(opt, T_max=95)
+        sched = SequentialLR(opt, [warmup, decay], milestones=[5])
+
+    At a milestone the next scheduler starts from its epoch 0, computed from the starting lr (its
+    closed form), not from where the previous one left the lr.
+    """
+
+    def __init__(self, optimizer: Optimizer, schedulers: Sequence[LRScheduler], milestones: Sequence[int],
+                 last_epoch: int = -1) -> None:
+        self._check_schedulers(optimizer, schedulers)
+        milestones = list(milestones)
+        if len(milestones) != len(schedulers) - 1:
+            raise ValueError(f"SequentialLR: expected {len(schedulers) - 1} milestones (one fewer than the "
+                             f"{len(schedulers)} schedulers), got {len(milestones)}: {milestones}")
+        if (not all(isinstance(m, numbers.Integral) for m in milestones)
+                or any(a >= b for a, b in zip(milestones, milestones[1:]))):
+            raise ValueError(f"SequentialLR: milestones must be increasing integers, got {milestones}")
+        milestones = [int(m) for m in milestones]
+        for i, scheduler in enumerate(schedulers[1:], start=1):
+            if isinstance(scheduler, _SchedulerList):
+                raise ValueError(f"SequentialLR: schedulers[{i}] is a {type(scheduler).__name__}, which cannot "
+                                 "restart at a milestone; only the first scheduler may be one")
+        self._schedulers = list(schedulers)
+        self._milestones = milestones
+        self.last_epoch = last_epoch + 1
+        self.optimizer = optimizer
+        # Building each scheduler applied its epoch 0: undo that, then start only the first one.
+        for group in optimizer.param_groups:
+            group["lr"] = group["initial_lr"]
+        self.recursive_undo()
+        first = self._schedulers[bisect_right(milestones, 0)]
+        first._initial_step()
+        self._last_lr = first.get_last_lr()
+
+    def recursive_undo(self, sched: LRScheduler | None = None) -> None:
+        """Step back the epoch counter of every scheduler inside (their construction's step)."""
+        scheds = self if sched is None else sched
+        if isinstance(scheds, _SchedulerList):
+            for inner in scheds._schedulers:
+                self.recursive_undo(inner)
+        else:
+            scheds.last_epoch -= 1
+
+    def step(self) -> None:
+        """Step the scheduler whose turn it is; at a milestone, start the next one at its epoch 0."""
+        self.last_epoch += 1
+        idx = bisect_right(self._milestones, self.last_epoch)
+        scheduler = self._schedulers[idx]
+        if idx > 0 and self._milestones[idx - 1] == self.last_epoch:
+            scheduler._update_lr(0)
+        else:
+            scheduler.step()
+        self._last_lr = scheduler.get_last_lr()
+
+
+class ChainedScheduler(_SchedulerList):
+    """Step several schedulers at once, each applying its factor to the lr the previous one left:
+
+        ChainedScheduler([ConstantLR(opt, factor=0.1, total_iters=2), ExponentialLR(opt, gamma=0.9)])
+
+    gives 0.1 * base_lr * 0.9**t for t < 2 and base_lr * 0.9**t after. This composes recurrences
+    (see the module docstring); a closed-form schedule in the chain overwrites what came before it.
+    """
+
+    def __init__(self, schedulers: Sequence[LRScheduler], optimizer: Optimizer | None = None) -> None:
+        if len(schedulers) < 1:
+            raise ValueError("ChainedScheduler: expects at least one scheduler, got none")
+        if optimizer is None:
+            optimizer = getattr(schedulers[0], "optimizer", None)
+        self._check_schedulers(optimizer, schedulers)
+        self._schedulers = list(schedulers)
+        self.optimizer = optimizer
+        self._last_lr = self._current_lrs()
+
+    def step(self) -> None:
+        """Step every scheduler, in order."""
+        for scheduler in self._schedulers:
+            scheduler.step()
+        self._last_lr = self._current_lrs()
 
 
 class OneCycleLR(LRScheduler):
@@ -309,3 +618,57 @@ class ReduceLROnPlateau(LRScheduler):
                     group["lr"] = new_lr
             self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
         self._last_lr = self._current_lrs()
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    """SGDR (Loshchilov & Hutter, 2017): cosine annealing that restarts at the starting lr.
+
+        lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2
+
+    T_cur counts epochs since the last restart; the first cycle lasts T_0 epochs and each next one
+    T_mult times longer. `step()` advances one epoch; `step(epoch)` jumps to `epoch`, which may be
+    fractional, so stepping once per batch with `step(epoch + i / iters_per_epoch)` anneals
+    smoothly within an epoch.
+    """
+
+    def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0,
+                 last_epoch: int = -1) -> None:
+        if not isinstance(T_0, int) or T_0 <= 0:
+            raise ValueError(f"CosineAnnealingWarmRestarts: T_0 must be a positive integer, got {T_0!r}")
+        if not isinstance(T_mult, int) or T_mult < 1:
+            raise ValueError(f"CosineAnnealingWarmRestarts: T_mult must be an integer >= 1, got {T_mult!r}")
+        if not isinstance(eta_min, (float, int)):
+            raise ValueError(f"CosineAnnealingWarmRestarts: eta_min must be a number, got "
+                             f"{type(eta_min).__name__} {eta_min!r}")
+        self.T_0, self.T_i, self.T_mult, self.eta_min = T_0, T_0, T_mult, eta_min
+        self.T_cur: float = last_epoch
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        progress = (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2   # 1 -> 0 over each cycle
+        return [self.eta_min + (base_lr - self.eta_min) * progress for base_lr in self.base_lrs]
+
+    def step(self, epoch: float | None = None) -> None:
+        """Advance one epoch, or go to `epoch` (an int or a float such as 3.25)."""
+        if epoch is None and self.last_epoch < 0:
+            epoch = 0
+        if epoch is None:
+            epoch = self.last_epoch + 1
+            self.T_cur = self.T_cur + 1
+            if self.T_cur >= self.T_i:  # a restart
+                self.T_cur = self.T_cur % self.T_i
+                self.T_i = self.T_i * self.T_mult
+        else:
+            if epoch < 0:
+                raise ValueError(f"CosineAnnealingWarmRestarts: epoch must be >= 0, got {epoch}")
+            if epoch < self.T_0:
+                self.T_i, self.T_cur = self.T_0, epoch
+            elif self.T_mult == 1:
+                self.T_cur = epoch % self.T_0
+            else:
+                # cycles end at T_0 * (T_mult**n - 1) / (T_mult - 1): solve for the cycle n holding epoch
+                n = int(math.log(epoch / self.T_0 * (self.T_mult - 1) + 1, self.T_mult))
+                self.T_cur = epoch - self.T_0 * (self.T_mult ** n - 1) / (self.T_mult - 1)
+                self.T_i = self.T_0 * self.T_mult ** n
+        self.last_epoch = math.floor(epoch)
+        self._set_lrs(self.get_lr())
