@@ -1,4 +1,5 @@
-"""Regenerate the PyTorch goldens of modules 03-05 and 08 (activations, layers, losses, optimizers).
+"""Regenerate the PyTorch goldens of modules 03-05 and 08 (activations, layers, losses, optimizers)
+and of the layers beyond the course (nn/layers_extra.py, nn/functional_extra.py).
 
 Needs PyTorch (`pip install -e .[golden]`); the test suite only reads the files with NumPy:
 
@@ -392,11 +393,265 @@ def schedulers() -> dict[str, np.ndarray]:
     return pack(cases, arrays)
 
 
+# ------------------------------------------------------------------------------ more layers
+
+# A stream of its own, so adding cases here never shifts the files above.
+more_rng = np.random.default_rng(4321)
+# kl_div(reduction="mean") warns that it is not the true KL divergence; that value is recorded on purpose.
+warnings.filterwarnings("ignore", message=r"reduction: 'mean' divides the total loss")
+
+
+def kinked(shape: tuple[int, ...], points: tuple[float, ...], scale: float = 3.0) -> np.ndarray:
+    """Random values with the activations' kinks planted at the front: PyTorch's gradient there is
+    a convention (0 at hardtanh's edges, -0.5 and 1.5 for hardswish at -3 and 3) that must match."""
+    x = more_rng.standard_normal(shape) * scale
+    x.reshape(-1)[:len(points)] = points
+    return x
+
+
+def functional_cases() -> tuple[list[dict], dict[str, np.ndarray]]:
+    """Each case calls F.<fn>(**arrays, **kwargs) with every array passed by its argument name.
+    arrays maps a name to "diff" (a float input whose gradient is recorded), "const" (a float or
+    integer input) or "state" (a buffer updated in place: its value afterwards is recorded too)."""
+    cases, arrays = [], {}
+    normal, uniform = more_rng.standard_normal, more_rng.uniform
+
+    def add(name: str, fn: str, inputs: dict[str, tuple[str, np.ndarray]], **kwargs) -> None:
+        tensors = {k: torch.tensor(v, requires_grad=kind == "diff") for k, (kind, v) in inputs.items()}
+        out = getattr(F, fn)(**tensors, **kwargs)
+        cases.append({"name": name, "fn": fn, "kwargs": kwargs, "arrays": {k: kind for k, (kind, _) in inputs.items()}})
+        arrays.update({f"{name}__{k}": v for k, (_, v) in inputs.items()})
+        arrays[f"{name}__output"] = out.detach().numpy()
+        if out.dtype.is_floating_point:
+            upstream = torch.tensor(more_rng.standard_normal(out.shape))
+            (out * upstream).sum().backward()
+            arrays[f"{name}__upstream"] = upstream.numpy()
+        for k, (kind, _) in inputs.items():
+            if kind == "diff":
+                arrays[f"{name}__grad_{k}"] = tensors[k].grad.numpy()
+            if kind == "state":
+                arrays[f"{name}__{k}_after"] = tensors[k].numpy().copy()
+
+    kinks = (-6.0, -3.0, -1.0, 0.0, 1.0, 3.0, 6.0, 20.0, 2.0)
+    for fn, kwargs in [("elu", {}), ("elu", {"alpha": 0.5}), ("softplus", {}),
+                       ("softplus", {"beta": 2.0, "threshold": 5.0}), ("mish", {}), ("hardtanh", {}),
+                       ("hardtanh", {"min_val": -2.0, "max_val": 3.0}), ("relu6", {}), ("hardsigmoid", {}),
+                       ("hardswish", {}), ("softsign", {})]:
+        name = f"{fn}_{len(cases)}"
+        add(name, fn, {"input": ("diff", kinked((4, 6), kinks))}, **kwargs)
+    # 700 < threshold: e**(beta x) is huge but finite (PyTorch's own gradient turns NaN once it overflows)
+    add("softplus_huge", "softplus", {"input": ("diff", np.array([-800.0, -40.0, 40.0, 700.0]))}, threshold=1000.0)
+    add("elu_huge", "elu", {"input": ("diff", np.array([-800.0, -40.0, 40.0, 800.0]))})
+    add("mish_huge", "mish", {"input": ("diff", np.array([-800.0, -40.0, 40.0, 800.0]))})
+    add("prelu_shared", "prelu", {"input": ("diff", kinked((2, 3, 4), (0.0,))), "weight": ("diff", np.array([0.25]))})
+    add("prelu_channels", "prelu", {"input": ("diff", kinked((2, 3, 4), (0.0,))),
+                                    "weight": ("diff", more_rng.uniform(-0.5, 0.5, 3))})
+    add("prelu_1d", "prelu", {"input": ("diff", kinked((5,), ())), "weight": ("diff", np.array([0.1]))})
+
+    for reduction in ("mean", "sum", "none"):
+        x, t = more_rng.standard_normal((3, 5)) * 2, more_rng.standard_normal((3, 5)) * 2
+        x[0, :3] = t[0, :3] + (0.0, 1.0, -1.0)  # d = 0 and |d| = beta: PyTorch's gradient convention
+        for beta in (1.0, 0.5, 0.0):
+            add(f"smooth_l1_{reduction}_b{beta}", "smooth_l1_loss",
+                {"input": ("diff", x), "target": ("diff", t)}, reduction=reduction, beta=beta)
+        for delta in (1.0, 2.5):
+            add(f"huber_{reduction}_d{delta}", "huber_loss", {"input": ("diff", x), "target": ("diff", t)},
+                reduction=reduction, delta=delta)
+        add(f"huber_w_{reduction}", "huber_loss", {"input": ("diff", x), "target": ("diff", t),
+                                                   "weight": ("diff", more_rng.uniform(0.5, 2.0, (3, 5)))},
+            reduction=reduction)
+    log_p = torch.log_softmax(torch.tensor(more_rng.standard_normal((4, 5))), dim=1).numpy()
+    probs = torch.softmax(torch.tensor(more_rng.standard_normal((4, 5))), dim=1).numpy()
+    with_zeros = probs.copy()
+    with_zeros[0, :2] = 0.0  # a target of 0 adds 0
+    for reduction in ("mean", "batchmean", "sum", "none"):
+        add(f"kl_{reduction}", "kl_div", {"input": ("diff", log_p), "target": ("diff", probs)}, reduction=reduction)
+        add(f"kl_log_{reduction}", "kl_div", {"input": ("diff", log_p), "target": ("diff", np.log(probs))},
+            reduction=reduction, log_target=True)
+    add("kl_zeros", "kl_div", {"input": ("diff", log_p), "target": ("const", with_zeros)}, reduction="batchmean")
+    for reduction in ("mean", "sum", "none"):
+        for margin in (0.0, 0.3):
+            add(f"cosemb_{reduction}_m{margin}", "cosine_embedding_loss",
+                {"input1": ("diff", normal((6, 4))), "input2": ("diff", normal((6, 4))),
+                 "target": ("const", np.array([1, -1, 1, -1, -1, 1]))}, margin=margin, reduction=reduction)
+    add("cosemb_1d", "cosine_embedding_loss", {"input1": ("diff", more_rng.standard_normal(4)),
+                                               "input2": ("diff", more_rng.standard_normal(4)),
+                                               "target": ("const", np.array(-1))}, margin=-0.5)
+
+    for shape, groups in (((2, 6, 5), 3), ((2, 4, 3, 3), 2), ((3, 4), 4), ((1, 6, 2, 2, 2), 1)):
+        channels = shape[1]
+        for affine in (True, False):
+            inputs = {"input": ("diff", more_rng.standard_normal(shape) * 2 + 1)}
+            if affine:
+                inputs |= {"weight": ("diff", more_rng.uniform(0.5, 1.5, channels)),
+                           "bias": ("diff", more_rng.standard_normal(channels))}
+            add(f"group_norm_{len(shape)}d_g{groups}_a{int(affine)}", "group_norm", inputs, num_groups=groups, eps=1e-4)
+    for shape, normalized, eps in (((3, 4), [4], None), ((2, 3, 4), [3, 4], 1e-5), ((2, 5), [5], 0.1)):
+        add(f"rms_norm_{len(normalized)}_{eps}", "rms_norm",
+            {"input": ("diff", normal(shape)), "weight": ("diff", uniform(0.5, 1.5, normalized))},
+            normalized_shape=normalized, eps=eps)
+    add("rms_norm_noweight", "rms_norm", {"input": ("diff", more_rng.standard_normal((2, 3)))}, normalized_shape=[3])
+    for shape in ((2, 3, 5), (2, 3, 2, 3)):
+        channels = shape[1]
+        add(f"instance_norm_{len(shape)}d", "instance_norm",
+            {"input": ("diff", normal(shape) * 2 + 1), "weight": ("diff", uniform(0.5, 1.5, channels)),
+             "bias": ("diff", more_rng.standard_normal(channels))})
+        add(f"instance_norm_{len(shape)}d_running", "instance_norm",
+            {"input": ("diff", normal(shape) + 0.5), "running_mean": ("state", normal(channels)),
+             "running_var": ("state", more_rng.uniform(0.5, 2.0, channels))}, momentum=0.2)
+        add(f"instance_norm_{len(shape)}d_eval", "instance_norm",
+            {"input": ("diff", normal(shape)), "running_mean": ("const", normal(channels)),
+             "running_var": ("const", more_rng.uniform(0.5, 2.0, channels)),
+             "weight": ("diff", uniform(0.5, 1.5, channels)), "bias": ("diff", normal(channels))},
+            use_input_stats=False)
+
+    for (s1, s2), dim in ((((4, 5), (4, 5)), 1), (((3, 5), (5,)), 1), (((2, 3, 4), (2, 1, 4)), -1), (((5,), (5,)), 0)):
+        add(f"cossim_{len(s1)}_{len(s2)}_{dim}", "cosine_similarity",
+            {"x1": ("diff", more_rng.standard_normal(s1)), "x2": ("diff", more_rng.standard_normal(s2))}, dim=dim)
+    tiny = more_rng.standard_normal((3, 4)) * 1e-5  # norms below eps: the value is clamped, the gradient is not
+    add("cossim_eps", "cosine_similarity", {"x1": ("diff", more_rng.standard_normal((3, 4))), "x2": ("diff", tiny)},
+        dim=1, eps=1e-3)
+    for p, dim in ((2.0, 1), (1.0, 0), (3.0, -1), (math.inf, 1)):
+        add(f"normalize_p{p}_d{dim}", "normalize", {"input": ("diff", more_rng.standard_normal((3, 4)))}, p=p, dim=dim)
+    add("normalize_eps", "normalize", {"input": ("diff", more_rng.standard_normal((3, 4)) * 1e-3)}, eps=0.01)
+    for (s1, s2), p, keepdim in ((((4, 5), (4, 5)), 2.0, False), (((3, 5), (5,)), 1.0, True),
+                                 (((2, 3, 4), (2, 3, 4)), 3.0, False), (((5,), (5,)), 2.0, False),
+                                 (((4, 5), (4, 5)), math.inf, False)):
+        add(f"pdist_{len(s1)}_{len(s2)}_p{p}_k{int(keepdim)}", "pairwise_distance",
+            {"x1": ("diff", normal(s1)), "x2": ("diff", normal(s2))}, p=p, keepdim=keepdim)
+    labels = np.array([[0, 3, 1], [2, 2, 0]])
+    add("one_hot", "one_hot", {"input": ("const", labels)})
+    add("one_hot_n", "one_hot", {"input": ("const", labels)}, num_classes=6)
+
+    resize = [
+        ((1, 2, 5), {"scale_factor": 2.0}), ((1, 2, 5), {"size": 12}), ((1, 2, 7), {"size": 3}),
+        ((2, 2, 3, 4), {"scale_factor": 2.0}), ((2, 2, 3, 4), {"scale_factor": [3.0, 2.0]}),
+        ((1, 2, 4, 5), {"size": [7, 3]}), ((1, 2, 4, 5), {"scale_factor": 1.7}),
+        ((1, 2, 4, 5), {"scale_factor": 1.7, "recompute_scale_factor": True}),
+        ((1, 1, 2, 3, 2), {"scale_factor": 2.0}),
+        ((1, 2, 4, 5), {"size": [7, 3], "mode": "nearest-exact"}),
+        ((1, 2, 5), {"scale_factor": 2.5, "mode": "nearest-exact"}),
+        ((1, 2, 5), {"size": 8, "mode": "linear"}), ((1, 2, 5), {"size": 8, "mode": "linear", "align_corners": True}),
+        ((1, 2, 9), {"size": 4, "mode": "linear"}),
+        ((2, 2, 3, 4), {"scale_factor": 2.0, "mode": "bilinear"}),
+        ((2, 2, 3, 4), {"size": [5, 7], "mode": "bilinear", "align_corners": True}),
+        ((1, 2, 4, 5), {"scale_factor": 1.7, "mode": "bilinear"}),
+        ((1, 2, 6, 6), {"size": [4, 3], "mode": "bilinear"}),
+        ((1, 1, 2, 3, 2), {"size": [3, 4, 5], "mode": "trilinear"}),
+        ((1, 1, 2, 3, 2), {"scale_factor": 2.0, "mode": "trilinear", "align_corners": True}),
+    ]
+    for shape, kwargs in resize:
+        add(f"interp_{len(cases)}_{kwargs.get('mode', 'nearest')}", "interpolate",
+            {"input": ("diff", more_rng.standard_normal(shape))}, **kwargs)
+    return cases, arrays
+
+
+# Module cases: [class name, args, kwargs, forward input arrays as (kind, shape or values)].
+MODULES = [
+    ("ELU", [], {"alpha": 0.7}, [("diff", (3, 4))]),
+    ("Softplus", [], {"beta": 2.0, "threshold": 10.0}, [("diff", (3, 4))]),
+    ("Mish", [], {}, [("diff", (3, 4))]),
+    ("Hardtanh", [-2.0, 1.5], {}, [("diff", (3, 4))]),
+    ("ReLU6", [], {}, [("diff", (3, 4))]),
+    ("Hardsigmoid", [], {}, [("diff", (3, 4))]),
+    ("Hardswish", [], {}, [("diff", (3, 4))]),
+    ("Softsign", [], {}, [("diff", (3, 4))]),
+    ("PReLU", [], {}, [("diff", (2, 3, 4))]),
+    ("PReLU", [3], {"init": 0.1}, [("diff", (2, 3, 4))]),
+    ("SmoothL1Loss", [], {"beta": 0.5}, [("diff", (3, 4)), ("const", (3, 4))]),
+    ("HuberLoss", [], {"reduction": "sum", "delta": 2.0}, [("diff", (3, 4)), ("const", (3, 4))]),
+    ("KLDivLoss", [], {"reduction": "batchmean"}, [("log_probs", (3, 4)), ("probs", (3, 4))]),
+    ("KLDivLoss", [], {"reduction": "sum", "log_target": True}, [("log_probs", (3, 4)), ("log_probs", (3, 4))]),
+    ("CosineEmbeddingLoss", [], {"margin": 0.2}, [("diff", (4, 3)), ("diff", (4, 3)), ("signs", (4,))]),
+    ("GroupNorm", [2, 6], {}, [("diff", (2, 6, 3))]),
+    ("GroupNorm", [3, 6], {"eps": 1e-3, "affine": False}, [("diff", (2, 6, 2, 2))]),
+    ("GroupNorm", [1, 4], {"bias": False}, [("diff", (2, 4, 3))]),
+    ("RMSNorm", [4], {}, [("diff", (2, 3, 4))]),
+    ("RMSNorm", [[3, 4]], {"eps": 1e-5, "elementwise_affine": False}, [("diff", (2, 3, 4))]),
+    ("InstanceNorm1d", [3], {}, [("diff", (2, 3, 5))]),
+    ("InstanceNorm1d", [3], {"affine": True}, [("diff", (3, 5))]),
+    ("InstanceNorm2d", [3], {"affine": True, "track_running_stats": True, "momentum": 0.3}, [("diff", (2, 3, 4, 4))]),
+    ("InstanceNorm2d", [3], {"track_running_stats": True, "eval": True}, [("diff", (2, 3, 4, 4))]),
+    ("InstanceNorm3d", [2], {"affine": True, "bias": False}, [("diff", (1, 2, 2, 3, 2))]),
+    ("Unflatten", [1, [2, 3]], {}, [("diff", (4, 6))]),
+    ("Unflatten", [-1, [2, -1]], {}, [("diff", (3, 2, 8))]),
+    ("Identity", [54], {"unused": "argument"}, [("diff", (2, 3))]),
+    ("Upsample", [], {"scale_factor": 2}, [("diff", (1, 2, 3, 3))]),
+    ("Upsample", [[5, 4]], {"mode": "bilinear"}, [("diff", (1, 2, 3, 3))]),
+    ("Upsample", [], {"scale_factor": 2.5, "mode": "bilinear", "align_corners": True}, [("diff", (1, 2, 3, 3))]),
+    ("UpsamplingNearest2d", [], {"scale_factor": 3}, [("diff", (1, 1, 2, 3))]),
+    ("UpsamplingBilinear2d", [[4, 5]], {}, [("diff", (1, 1, 2, 3))]),
+    ("CosineSimilarity", [], {"dim": 0}, [("diff", (4, 3)), ("diff", (4, 3))]),
+    ("PairwiseDistance", [], {"p": 1.0, "keepdim": True}, [("diff", (4, 3)), ("diff", (4, 3))]),
+]
+
+
+def module_cases() -> tuple[list[dict], dict[str, np.ndarray]]:
+    """Each module's repr and initial state dict; then, with its parameters randomised, the output,
+    the gradient of every input and parameter, and the state dict after the forward."""
+    cases, arrays = [], {}
+    for i, (cls, args, kwargs, forward) in enumerate(MODULES):
+        name = f"module{i}"
+        kwargs = dict(kwargs)
+        evaluate = kwargs.pop("eval", False)
+        module = getattr(torch.nn, cls)(*args, **kwargs)
+        cases.append({"name": name, "module": cls, "args": args, "kwargs": kwargs, "eval": evaluate,
+                      "repr": repr(module), "state": list(module.state_dict()), "inputs": len(forward)})
+        for key, value in module.state_dict().items():
+            arrays[f"{name}__init__{key}"] = value.numpy().copy()
+        with torch.no_grad():
+            for param in module.parameters():
+                param.copy_(torch.tensor(more_rng.uniform(0.5, 1.5, param.shape)))
+            for buffer_name, buffer in module.named_buffers():
+                if buffer.dtype.is_floating_point:
+                    buffer.copy_(torch.tensor(more_rng.uniform(0.5, 1.5, buffer.shape)))
+        for key, value in module.state_dict().items():
+            arrays[f"{name}__state__{key}"] = value.numpy().copy()
+        module.train(not evaluate)
+        inputs = []
+        for j, (kind, shape) in enumerate(forward):
+            if kind == "log_probs":
+                value = torch.log_softmax(torch.tensor(more_rng.standard_normal(shape)), dim=-1).numpy()
+            elif kind == "probs":
+                value = torch.softmax(torch.tensor(more_rng.standard_normal(shape)), dim=-1).numpy()
+            elif kind == "signs":
+                value = more_rng.choice([-1, 1], shape)
+            else:
+                value = more_rng.standard_normal(shape) * 2
+            arrays[f"{name}__input{j}"] = value
+            inputs.append(torch.tensor(value, requires_grad=value.dtype.kind == "f"))
+        out = module(*inputs)
+        upstream = torch.tensor(more_rng.standard_normal(out.shape))
+        (out * upstream).sum().backward()
+        arrays[f"{name}__output"], arrays[f"{name}__upstream"] = out.detach().numpy(), upstream.numpy()
+        for j, t in enumerate(inputs):
+            if t.requires_grad:
+                arrays[f"{name}__grad_input{j}"] = t.grad.numpy()
+        for key, param in module.named_parameters():
+            arrays[f"{name}__grad__{key}"] = param.grad.numpy()
+        for key, value in module.state_dict().items():
+            arrays[f"{name}__after__{key}"] = value.numpy().copy()
+    # containers: the state dict keys of a model holding a ParameterList and a ParameterDict
+    model = torch.nn.Module()
+    model.plist = torch.nn.ParameterList([torch.nn.Parameter(torch.ones(2, 3)), torch.zeros(4)])
+    model.pdict = torch.nn.ParameterDict({"scale": torch.nn.Parameter(torch.ones(3)), "shift": torch.zeros(3)})
+    cases.append({"name": "containers", "state": {k: list(v.shape) for k, v in model.state_dict().items()},
+                  "parameters": [k for k, _ in model.named_parameters()]})
+    return cases, arrays
+
+
+def more_nn() -> dict[str, np.ndarray]:
+    functional, functional_arrays = functional_cases()
+    modules, module_arrays = module_cases()
+    return pack(functional + modules, functional_arrays | module_arrays)
+
+
 if __name__ == "__main__":
     args = parse_args(__doc__)
     torch.manual_seed(0)
     files = {  # built in this order: they draw from one random stream
         "nn_activations.npz": activations(), "nn_layers.npz": layers(), "nn_losses.npz": losses(),
         "optim_updates.npz": optimizers(), "optim_clipping.npz": clipping(), "optim_schedulers.npz": schedulers(),
+        "nn_more.npz": more_nn(),  # a random stream of its own
     }
     sys.exit(write_or_check(files, args.check))

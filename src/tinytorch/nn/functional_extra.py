@@ -3,7 +3,7 @@
 Nothing here defines a Function of its own: every result is built from ops whose gradients already
 exist (`where`, `clamp`, `exp`, `log`, `sum`, `reshape`, indexing, ...), so backward comes for free
 and is exactly as trustworthy as those ops. Where PyTorch picks a particular gradient at a kink
-(hardtanh's edges, hardswish at +-3), the `where` conditions are chosen to pick the same one.
+(0 on hardtanh's edges, 0 and 1 for hardswish at -3 and 3), the `where` conditions pick the same.
 
 Activations: elu, softplus, mish, hardtanh, relu6, hardsigmoid, hardswish, softsign, prelu.
 Losses: smooth_l1_loss, huber_loss, kl_div, cosine_embedding_loss.
@@ -70,12 +70,12 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
-    """x * relu6(x + 3) / 6 (MobileNetV3): 0 below -3, x above 3, x (x + 3) / 6 between.
+    """x * relu6(x + 3) / 6 (MobileNetV3): 0 up to -3, x from 3 on, x (x + 3) / 6 between.
 
-    Written piecewise so that the gradient at -3 and 3 is PyTorch's: x / 3 + 1/2 (-0.5 and 1.5).
+    Written piecewise so that the gradient at the kinks is PyTorch's: 0 at -3 and 1 at 3.
     """
     middle = input * (input + 3) / 6
-    return where(input < -3, 0.0, where(input <= 3, middle, input))
+    return where(input <= -3, 0.0, where(input < 3, middle, input))
 
 
 def softsign(input: Tensor) -> Tensor:
@@ -368,14 +368,14 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
     return _norm(x1 - x2 + eps, p, -1, keepdim, "pairwise_distance")
 
 
-def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+def one_hot(input: Tensor, num_classes: int = -1) -> Tensor:
     """Class indices (*) -> (*, num_classes) int64 rows of zeros with a 1 at each index.
 
     num_classes=-1 uses the largest index + 1.
     """
-    if tensor.dtype != int64:
-        raise TypeError(f"one_hot: expected an int64 tensor of class indices, got dtype {tensor.dtype}")
-    labels = tensor.data
+    if input.dtype != int64:
+        raise TypeError(f"one_hot: expected an int64 tensor of class indices, got dtype {input.dtype}")
+    labels = input.data
     if num_classes == -1:
         if labels.size == 0:
             raise ValueError("one_hot: cannot infer num_classes from an empty tensor; pass num_classes")
@@ -383,7 +383,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
         raise ValueError(f"one_hot: class values must lie in [0, {num_classes - 1}] for num_classes="
                          f"{num_classes}, got values from {labels.min()} to {labels.max()}")
-    return (tensor.unsqueeze(-1) == arange(num_classes)).long()
+    return (input.unsqueeze(-1) == arange(num_classes)).long()
 
 
 # ---------------------------------------------------------------------------------------------
