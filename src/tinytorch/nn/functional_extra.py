@@ -35,9 +35,9 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 
 def _log1p_exp(z: Tensor) -> Tensor:
-    """log(1 + e**z) for any z: max(z, 0) + log(1 + e**-|z|) never overflows. (`maximum` splits the
+    """log(1 + e**z) for any z: max(z, 0) + log1p(e**-|z|) never overflows. (`maximum` splits the
     gradient at z = 0, which gives the correct 1/2 there together with |z|'s gradient 0.)"""
-    return maximum(z, 0.0) + (1 + (-z.abs()).exp()).log()
+    return maximum(z, 0.0) + (-z.abs()).exp().log1p()
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -311,19 +311,6 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
 # ---------------------------------------------------------------------------------------------
 
 
-def _norm(input: Tensor, p: float, dim: int, keepdim: bool, op: str) -> Tensor:
-    """The p-norm along `dim`: (sum |x|**p)**(1/p); p = inf is max |x|."""
-    if p == math.inf:
-        return input.abs().amax(dim=dim, keepdim=keepdim)
-    if p <= 0:
-        raise ValueError(f"{op}: p must be positive (or inf), got {p}")
-    if p == 2:
-        return (input * input).sum(dim=dim, keepdim=keepdim).sqrt()
-    if p == 1:
-        return input.abs().sum(dim=dim, keepdim=keepdim)
-    return (input.abs() ** p).sum(dim=dim, keepdim=keepdim) ** (1 / p)
-
-
 def _check_dim(shape: tuple[int, ...], dim: int, op: str) -> int:
     ndim = max(len(shape), 1)
     if not -ndim <= dim < ndim:
@@ -346,7 +333,7 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     x1, x2 = x1.expand(shape), x2.expand(shape)
 
     def unit(x: Tensor) -> Tensor:
-        norm = _norm(x, 2, dim, True, "cosine_similarity")
+        norm = x.norm(2, dim, keepdim=True)
         return x / (norm + (norm.clamp(min=eps) - norm).detach())
 
     return (unit(x1) * unit(x2)).sum(dim=dim)
@@ -355,7 +342,7 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
     """input / max(||input||_p, eps) along `dim`: unit vectors (e.g. embeddings before a dot product)."""
     dim = _check_dim(input.shape, dim, "normalize")
-    return input / _norm(input, p, dim, True, "normalize").clamp(min=eps)
+    return input / input.norm(p, dim, keepdim=True).clamp(min=eps)
 
 
 def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
@@ -365,7 +352,7 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
     except ValueError:
         raise ValueError(f"pairwise_distance: x1 of shape {x1.shape} and x2 of shape {x2.shape} do not "
                          "broadcast together") from None
-    return _norm(x1 - x2 + eps, p, -1, keepdim, "pairwise_distance")
+    return (x1 - x2 + eps).norm(p, -1, keepdim)
 
 
 def one_hot(input: Tensor, num_classes: int = -1) -> Tensor:
