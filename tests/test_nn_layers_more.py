@@ -334,6 +334,13 @@ def test_unflatten_inverts_flatten_inside_a_sequential() -> None:
     assert_close(nn.Flatten()(nn.Unflatten(1, (4, 6))(x)), x, rtol=0, atol=0)
 
 
+def test_nearest_interpolation_copies_integer_tensors_and_keeps_an_unchanged_size() -> None:
+    labels = tt.tensor([[[[0, 1], [2, 3]]]])
+    assert F.interpolate(labels, scale_factor=2).tolist() == [[[[0, 0, 1, 1], [0, 0, 1, 1], [2, 2, 3, 3], [2, 2, 3, 3]]]]
+    x = tt.randn(1, 2, 3, 4)
+    assert F.interpolate(x, size=(3, 4)) is x
+
+
 def test_one_hot_and_identity() -> None:
     assert F.one_hot(tt.tensor([2, 0]), 3).tolist() == [[0, 0, 1], [1, 0, 0]]
     x = tt.randn(2, 3)
@@ -405,6 +412,10 @@ ERRORS = [
      r"interpolate: mode 'bilinear' needs 4-D input, got shape \(1, 1, 4\)"),
     (lambda: F.interpolate(tt.randn(1, 1, 4), scale_factor=2, align_corners=True), ValueError,
      "align_corners can only be set with the linear modes"),
+    (lambda: F.interpolate(tt.tensor([[[1, 2]]]), scale_factor=2, mode="linear"), TypeError,
+     "interpolate: mode 'linear' needs a floating-point input, got dtype int64"),
+    (lambda: F.interpolate(tt.randn(1, 1, 4), scale_factor=2, antialias=True), NotImplementedError,
+     "antialias=True is not supported"),
     (lambda: nn.Unflatten(1, (2, 3.0)), TypeError, "Unflatten: unflattened_size must be a tuple or list of ints"),
     (lambda: nn.Unflatten(1, (4, 2))(tt.randn(3, 6)), ValueError,
      r"Unflatten: cannot split dim 1 of size 6 \(input shape \(3, 6\)\) into \(4, 2\)"),

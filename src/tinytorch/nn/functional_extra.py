@@ -390,18 +390,21 @@ def _per_dim(value: float | Sequence[float], count: int, name: str, input: Tenso
 
 def _gather(x: Tensor, axis: int, index: np.ndarray) -> Tensor:
     """x with `axis` indexed by `index`; a plain repeat of each element becomes a cheaper expand."""
-    size = x.shape[axis]
-    if len(index) % size == 0 and np.array_equal(index, np.arange(len(index)) // (len(index) // size)):
-        times = len(index) // size
+    size, count = x.shape[axis], len(index)
+    if count % size == 0 and np.array_equal(index, np.arange(count) // (count // size)):
+        times = count // size
+        if times == 1:
+            return x
         expanded = x.unsqueeze(axis + 1)
         shape = expanded.shape[:axis + 1] + (times,) + expanded.shape[axis + 2:]
-        return expanded.expand(shape).reshape(x.shape[:axis] + (len(index),) + x.shape[axis + 1:])
+        return expanded.expand(shape).reshape(x.shape[:axis] + (count,) + x.shape[axis + 1:])
     return x[(slice(None),) * axis + (index,)]
 
 
 def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
                 scale_factor: float | Sequence[float] | None = None, mode: str = "nearest",
-                align_corners: bool | None = None, recompute_scale_factor: bool | None = None) -> Tensor:
+                align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
+                antialias: bool = False) -> Tensor:
     """Resize the spatial dims of (N, C, L), (N, C, H, W) or (N, C, D, H, W) to `size` or by `scale_factor`.
 
     mode "nearest" copies the input element at floor(out_index * in / out) (PyTorch's legacy rule),
@@ -409,7 +412,7 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
     "trilinear" (for 3-D, 4-D and 5-D input) blend the two nearest elements per dim, treating pixels
     as areas (align_corners=False) or the corner pixels as fixed points (True). With a scale_factor
     the output size is floor(in * scale_factor), and the index rule uses 1 / scale_factor unless
-    `recompute_scale_factor` asks for in / out.
+    `recompute_scale_factor` asks for in / out. (`antialias` is accepted as False only.)
     """
     spatial = input.ndim - 2
     if spatial not in (1, 2, 3):
@@ -421,6 +424,10 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
                                   "'linear', 'bilinear' or 'trilinear'")
     if linear and _LINEAR_MODES[mode] != input.ndim:
         raise ValueError(f"interpolate: mode {mode!r} needs {_LINEAR_MODES[mode]}-D input, got shape {input.shape}")
+    if linear and input.dtype.kind != "f":
+        raise TypeError(f"interpolate: mode {mode!r} needs a floating-point input, got dtype {input.dtype}")
+    if antialias:
+        raise NotImplementedError("interpolate: antialias=True is not supported")
     if align_corners is not None and not linear:
         raise ValueError(f"interpolate: align_corners can only be set with the linear modes, not {mode!r}")
     if (size is None) == (scale_factor is None):
