@@ -348,3 +348,9 @@ def test_einsum_errors_name_the_subscripts_and_shapes(equation: str, shapes: lis
                                                       message: str) -> None:
     with pytest.raises(ValueError, match="einsum: .*" + message):
         tinytorch.einsum(equation, *[tinytorch.zeros(*shape) for shape in shapes])
+
+
+@pytest.mark.parametrize("name", ["exp", "log", "sqrt", "rsqrt", "sin", "cos", "tanh", "sigmoid", "log1p", "erf"])
+def test_element_wise_functions_of_integers_are_float32_like_torch(name: str) -> None:
+    out = getattr(tinytorch.tensor([1, 4]), name)()
+    assert out.dtype == np.float32, f"{name} of int64 gave {out.dtype}"

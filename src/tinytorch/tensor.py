@@ -400,31 +400,31 @@ class Tensor:
     # ------------------------------------------------------------------ element-wise functions
 
     def exp(self) -> "Tensor":
-        return _apply(ops.Exp, self)
+        return _apply(ops.Exp, _floating(self))
 
     def log(self) -> "Tensor":
-        return _apply(ops.Log, self)
+        return _apply(ops.Log, _floating(self))
 
     def sqrt(self) -> "Tensor":
-        return _apply(ops.Sqrt, self)
+        return _apply(ops.Sqrt, _floating(self))
 
     def rsqrt(self) -> "Tensor":
-        return 1 / _floating(self).sqrt()
+        return 1 / self.sqrt()
 
     def abs(self) -> "Tensor":
         return _apply(ops.Abs, self)
 
     def sin(self) -> "Tensor":
-        return _apply(ops.Sin, self)
+        return _apply(ops.Sin, _floating(self))
 
     def cos(self) -> "Tensor":
-        return _apply(ops.Cos, self)
+        return _apply(ops.Cos, _floating(self))
 
     def tanh(self) -> "Tensor":
-        return _apply(ops.Tanh, self)
+        return _apply(ops.Tanh, _floating(self))
 
     def sigmoid(self) -> "Tensor":
-        return _apply(ops.Sigmoid, self)
+        return _apply(ops.Sigmoid, _floating(self))
 
     def relu(self) -> "Tensor":
         return _apply(ops.ReLU, self)
