@@ -8,7 +8,7 @@ and is exactly as trustworthy as those ops. Where PyTorch picks a particular gra
 Activations: elu, softplus, mish, hardtanh, relu6, hardsigmoid, hardswish, softsign, prelu.
 Losses: smooth_l1_loss, huber_loss, kl_div, cosine_embedding_loss.
 Normalisation: group_norm, rms_norm, instance_norm.
-Geometry: cosine_similarity, normalize, pairwise_distance, one_hot, interpolate.
+Similarities and shapes: cosine_similarity, normalize, pairwise_distance, one_hot, interpolate.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from tinytorch.autograd import no_grad
 from tinytorch.tensor import Tensor, arange, int64, maximum, where
 
 # ---------------------------------------------------------------------------------------------
@@ -298,11 +297,10 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
     mean = input.mean(dim=dims, keepdim=True)                       # (N, C, 1, ...)
     centered = input - mean
     var = (centered * centered).mean(dim=dims, keepdim=True)          # biased
-    if running_mean is not None and running_var is not None:
-        with no_grad():
-            for running, stat, scale in ((running_mean, mean, 1.0), (running_var, var, positions / (positions - 1))):
-                batch = stat.data.reshape(input.shape[:2]).mean(axis=0) * scale   # (C,)
-                running.data[...] = (1 - momentum) * running.data + momentum * batch
+    if running_mean is not None and running_var is not None:  # on the arrays: no graph
+        for running, stat, scale in ((running_mean, mean, 1.0), (running_var, var, positions / (positions - 1))):
+            batch = stat.data.reshape(input.shape[:2]).mean(axis=0) * scale   # (C,)
+            running.data[...] = (1 - momentum) * running.data + momentum * batch
     return _affine(centered / (var + eps).sqrt(), input, weight, bias, "instance_norm")
 
 
