@@ -5,8 +5,8 @@
 
 Needs torch (the test suite does not: it only reads the .npz files). Everything is float64 so the
 goldens are exact to rounding. Each file holds, per case `k`, the inputs (`k/x`, `k/weight`, ...),
-the upstream gradient `k/grad_out`, torch's output `k/out` and gradients `k/grad_x`, ..., and the
-case's settings as JSON text in `k/config`.
+the upstream gradient `k/grad_out`, torch's output `k/out` and gradients `k/grad_x`, ... (and the
+indices `k/indices` of max pooling), and the case's settings as JSON text in `k/config`.
 """
 
 from __future__ import annotations
@@ -38,21 +38,41 @@ CONV_CASES = [
     (2, 6, 9, 9, 4, 3, 2, 1, 2, 2, True),
 ]
 
-# (kind, N, C, H, W, kernel, stride, padding, extra)   extra: count_include_pad for "avg"
+# (function, input shape, kernel_size or output_size, keyword arguments): every function is torch's
+# F.<function>; max pooling also returns its indices. "ties": a ReLU'd input, whole windows of zeros.
 POOL_CASES = [
-    ("max", 2, 3, 8, 8, 2, None, 0, None),
-    ("max", 2, 3, 7, 9, 3, 2, 1, None),
-    ("max", 1, 2, 6, 6, (2, 3), (1, 2), (1, 0), None),
-    ("max", 2, 2, 6, 6, 2, 1, 0, None),  # overlapping windows
-    ("max_ties", 2, 3, 6, 6, 2, None, 0, None),  # ReLU'd input: whole windows of zeros
-    ("avg", 2, 3, 8, 8, 2, None, 0, True),
-    ("avg", 2, 3, 7, 7, 3, 2, 1, True),
-    ("avg", 2, 3, 7, 7, 3, 2, 1, False),
-    ("avg", 1, 2, 6, 5, (3, 2), (2, 1), (1, 1), False),
-    ("adaptive", 2, 3, 7, 7, 1, None, 0, None),
-    ("adaptive", 2, 3, 8, 6, (4, 3), None, 0, None),
-    ("adaptive", 2, 3, 7, 5, (3, 2), None, 0, None),  # uneven, overlapping bins
-    ("adaptive", 1, 2, 5, 6, (5, None), None, 0, None),
+    ("max_pool2d", (2, 3, 8, 8), 2, {}),
+    ("max_pool2d", (2, 3, 7, 9), 3, dict(stride=2, padding=1)),
+    ("max_pool2d", (1, 2, 6, 6), (2, 3), dict(stride=(1, 2), padding=(1, 0))),
+    ("max_pool2d", (2, 2, 6, 6), 2, dict(stride=1)),  # overlapping windows
+    ("max_pool2d ties", (2, 3, 6, 6), 2, {}),
+    ("max_pool2d", (2, 2, 8, 9), 3, dict(stride=1, padding=1, dilation=2)),
+    ("max_pool2d", (1, 3, 7, 8), (2, 3), dict(stride=(1, 2), dilation=(2, 1))),
+    ("max_pool2d", (2, 2, 7, 7), 2, dict(ceil_mode=True)),  # a last, partial window on each side
+    ("max_pool2d", (1, 2, 5, 6), 2, dict(stride=2, padding=1, ceil_mode=True)),  # 3 rows: a 4th would start on padding
+    ("max_pool2d ties", (2, 2, 7, 6), 3, dict(stride=2, dilation=2, ceil_mode=True)),
+    ("max_pool2d", (1, 2, 3, 3), 4, dict(stride=2, ceil_mode=True)),  # window larger than the input
+    ("avg_pool2d", (2, 3, 8, 8), 2, {}),
+    ("avg_pool2d", (2, 3, 7, 7), 3, dict(stride=2, padding=1)),
+    ("avg_pool2d", (2, 3, 7, 7), 3, dict(stride=2, padding=1, count_include_pad=False)),
+    ("avg_pool2d", (1, 2, 6, 5), (3, 2), dict(stride=(2, 1), padding=(1, 1), count_include_pad=False)),
+    ("avg_pool2d", (2, 2, 7, 7), 2, dict(ceil_mode=True)),
+    ("avg_pool2d", (1, 2, 6, 7), 3, dict(stride=2, padding=1, ceil_mode=True)),  # the cut part does not count
+    ("avg_pool2d", (1, 2, 6, 7), 3, dict(stride=2, padding=1, ceil_mode=True, count_include_pad=False)),
+    ("avg_pool2d", (2, 2, 6, 6), 3, dict(stride=2, padding=1, divisor_override=5)),
+    ("avg_pool2d", (1, 2, 5, 7), (2, 3), dict(stride=2, padding=(1, 1), ceil_mode=True, divisor_override=2)),
+    ("avg_pool2d", (1, 2, 3, 3), 4, dict(stride=2, ceil_mode=True)),  # window larger than the input
+    ("max_pool1d", (2, 3, 11), 3, dict(stride=2, padding=1, dilation=2, ceil_mode=True)),
+    ("avg_pool1d", (2, 3, 10), 4, dict(stride=3, padding=2, ceil_mode=True, count_include_pad=False)),
+    ("adaptive_avg_pool2d", (2, 3, 7, 7), 1, {}),
+    ("adaptive_avg_pool2d", (2, 3, 8, 6), (4, 3), {}),
+    ("adaptive_avg_pool2d", (2, 3, 7, 5), (3, 2), {}),  # uneven, overlapping bins
+    ("adaptive_avg_pool2d", (1, 2, 5, 6), (5, None), {}),
+    ("adaptive_max_pool2d", (2, 3, 7, 7), 1, {}),
+    ("adaptive_max_pool2d", (2, 3, 8, 6), (4, 3), {}),
+    ("adaptive_max_pool2d ties", (2, 3, 7, 5), (3, 2), {}),  # uneven, overlapping bins
+    ("adaptive_max_pool2d", (1, 2, 5, 6), (None, 4), {}),
+    ("adaptive_max_pool2d", (1, 2, 3, 4), (5, 7), {}),  # more outputs than inputs: bins repeat elements
 ]
 
 # (name, layer, input shape, momentum, affine, track_running_stats)
@@ -94,21 +114,20 @@ def conv_goldens(rng: np.random.Generator) -> dict[str, np.ndarray]:
 
 def pool_goldens(rng: np.random.Generator) -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {}
-    for k, (kind, n, c, h, w, kernel, stride, padding, extra) in enumerate(POOL_CASES):
-        x = rng.standard_normal((n, c, h, w))
-        if kind == "max_ties":
+    for k, (kind, shape, size, options) in enumerate(POOL_CASES):
+        function, *ties = kind.split()
+        x = rng.standard_normal(shape)
+        if ties:
             x = np.maximum(x - 1.0, 0.0)  # most entries exactly 0
         t = _tensor(x)
-        if kind.startswith("max"):
-            y = F.max_pool2d(t, kernel, stride, padding)
-        elif kind == "avg":
-            y = F.avg_pool2d(t, kernel, stride, padding, count_include_pad=extra)
+        if function.startswith(("max", "adaptive_max")):
+            y, indices = getattr(F, function)(t, size, **options, return_indices=True)
+            out[f"{k}/indices"] = indices.numpy()
         else:
-            y = F.adaptive_avg_pool2d(t, kernel)
+            y = getattr(F, function)(t, size, **options)
         grad_out = rng.standard_normal(tuple(y.shape))
         y.backward(torch.tensor(grad_out))
-        config = dict(kind=kind, kernel=kernel, stride=stride, padding=padding, count_include_pad=extra)
-        out[f"{k}/config"] = np.array(json.dumps(config))
+        out[f"{k}/config"] = np.array(json.dumps(dict(function=function, size=size, options=options)))
         out[f"{k}/x"], out[f"{k}/grad_out"] = x, grad_out
         out[f"{k}/out"], out[f"{k}/grad_x"] = y.detach().numpy(), t.grad.numpy()
     return out

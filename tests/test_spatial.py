@@ -14,11 +14,19 @@ import pytest
 import tinytorch
 from goldens_util import load_cases
 from tinytorch import backend
+from tinytorch.nn import functional as F
 from tinytorch.nn.conv import Conv1d, Conv2d
 from tinytorch.nn.dropout2d import Dropout2d
-from tinytorch.nn.functional_spatial import adaptive_avg_pool2d, avg_pool2d, batch_norm, conv2d, max_pool2d
+from tinytorch.nn.functional_spatial import batch_norm, conv2d
 from tinytorch.nn.normalization import BatchNorm1d, BatchNorm2d
-from tinytorch.nn.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from tinytorch.nn.pooling import (
+    AdaptiveAvgPool2d,
+    AdaptiveMaxPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    MaxPool1d,
+    MaxPool2d,
+)
 from tinytorch.tensor import Tensor
 from tinytorch.testing import assert_close
 
@@ -71,23 +79,56 @@ def test_conv2d_float32_stays_float32_and_matches_torch() -> None:
     assert_close(w.grad, c["grad_weight"].astype(np.float32), rtol=1e-5, atol=1e-4)
 
 
+POOL_FUNCTIONS = {"max_pool2d": F.max_pool2d, "avg_pool2d": F.avg_pool2d, "max_pool1d": F.max_pool1d,
+                  "avg_pool1d": F.avg_pool1d, "adaptive_avg_pool2d": F.adaptive_avg_pool2d,
+                  "adaptive_max_pool2d": F.adaptive_max_pool2d}
+
+
 @pytest.mark.parametrize("name", BACKENDS)
 @pytest.mark.parametrize("case", sorted(POOL, key=int))
 def test_pooling_matches_torch(case: str, name: str) -> None:
     c = POOL[case]
     cfg = c["config"]
     x = leaf(c["x"])
+    options = {key: pair(value) for key, value in cfg["options"].items()}
     with backend.use(name):
-        if cfg["kind"].startswith("max"):
-            out = max_pool2d(x, pair(cfg["kernel"]), pair(cfg["stride"]), pair(cfg["padding"]))
-        elif cfg["kind"] == "avg":
-            out = avg_pool2d(x, pair(cfg["kernel"]), pair(cfg["stride"]), pair(cfg["padding"]),
-                             cfg["count_include_pad"])
+        if "indices" in c:
+            out, indices = POOL_FUNCTIONS[cfg["function"]](x, pair(cfg["size"]), **options, return_indices=True)
+            assert indices.dtype == tinytorch.int64 and not indices.requires_grad
+            np.testing.assert_array_equal(indices.data, c["indices"], err_msg=f"{cfg} on {name}: indices")
         else:
-            out = adaptive_avg_pool2d(x, pair(cfg["kernel"]))
+            out = POOL_FUNCTIONS[cfg["function"]](x, pair(cfg["size"]), **options)
         out.backward(Tensor(c["grad_out"]))
     assert_close(out, c["out"], msg=f"{cfg} on {name}: output")
     assert_close(x.grad, c["grad_x"], msg=f"{cfg} on {name}: d input")
+
+
+# Each pooling layer built from a golden case's settings, given positionally in PyTorch's order (for
+# MaxPool2d it differs from F.max_pool2d's: return_indices comes before ceil_mode).
+POOL_LAYERS = {
+    "max_pool2d": lambda size, o: MaxPool2d(size, o.get("stride"), o.get("padding", 0), o.get("dilation", 1), True,
+                                            o.get("ceil_mode", False)),
+    "avg_pool2d": lambda size, o: AvgPool2d(size, o.get("stride"), o.get("padding", 0), o.get("ceil_mode", False),
+                                            o.get("count_include_pad", True), o.get("divisor_override")),
+    "max_pool1d": lambda size, o: MaxPool1d(size, o.get("stride"), o.get("padding", 0), o.get("dilation", 1), True,
+                                            o.get("ceil_mode", False)),
+    "avg_pool1d": lambda size, o: AvgPool1d(size, o.get("stride"), o.get("padding", 0), o.get("ceil_mode", False),
+                                            o.get("count_include_pad", True)),
+    "adaptive_avg_pool2d": lambda size, o: AdaptiveAvgPool2d(size),
+    "adaptive_max_pool2d": lambda size, o: AdaptiveMaxPool2d(size, True),
+}
+
+
+@pytest.mark.parametrize("case", sorted(POOL, key=int))
+def test_pooling_layers_match_torch(case: str) -> None:
+    c = POOL[case]
+    cfg = c["config"]
+    layer = POOL_LAYERS[cfg["function"]](pair(cfg["size"]), {k: pair(v) for k, v in cfg["options"].items()})
+    result = layer(Tensor(c["x"]))
+    out = result[0] if "indices" in c else result
+    assert_close(out, c["out"], msg=f"{layer!r}")
+    if "indices" in c:
+        np.testing.assert_array_equal(result[1].data, c["indices"], err_msg=f"{layer!r}: indices")
 
 
 @pytest.mark.parametrize("name", BACKENDS)
@@ -148,10 +189,18 @@ def test_conv2d_parameters_and_pytorch_default_init() -> None:
     (lambda: Conv2d(4, 8, (3, 1), padding="same", dilation=2, groups=4),
      "Conv2d(4, 8, kernel_size=(3, 1), stride=(1, 1), padding=same, dilation=(2, 2), groups=4)"),
     (lambda: Conv1d(4, 6, 5), "Conv1d(4, 6, kernel_size=(5,), stride=(1,))"),
-    (lambda: MaxPool2d(2), "MaxPool2d(kernel_size=2, stride=2, padding=0)"),
+    (lambda: MaxPool2d(2), "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)"),
+    (lambda: MaxPool2d(3, 1, 1, 2, True, True),
+     "MaxPool2d(kernel_size=3, stride=1, padding=1, dilation=2, ceil_mode=True)"),
+    (lambda: AvgPool2d(2), "AvgPool2d(kernel_size=2, stride=2, padding=0)"),
     (lambda: AvgPool2d(3, 1, 1, count_include_pad=False),
      "AvgPool2d(kernel_size=3, stride=1, padding=1, count_include_pad=False)"),
+    (lambda: AvgPool2d(3, 2, 1, True, divisor_override=4),
+     "AvgPool2d(kernel_size=3, stride=2, padding=1, ceil_mode=True, divisor_override=4)"),
+    (lambda: MaxPool1d(3), "MaxPool1d(kernel_size=3, stride=3, padding=0, dilation=1, ceil_mode=False)"),
+    (lambda: AvgPool1d(3, 2, 1), "AvgPool1d(kernel_size=(3,), stride=(2,), padding=(1,))"),
     (lambda: AdaptiveAvgPool2d((2, 2)), "AdaptiveAvgPool2d(output_size=(2, 2))"),
+    (lambda: AdaptiveMaxPool2d((2, None), return_indices=True), "AdaptiveMaxPool2d(output_size=(2, None))"),
     (lambda: BatchNorm2d(8), "BatchNorm2d(8, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)"),
     (lambda: Dropout2d(0.2), "Dropout2d(p=0.2, inplace=False)"),
 ])
@@ -172,8 +221,33 @@ def test_output_shapes(name: str) -> None:
         assert MaxPool2d(2)(x).shape == (2, 3, 5, 5)
         assert MaxPool2d(3, stride=2, padding=1)(x).shape == (2, 3, 6, 5)
         assert AvgPool2d(2, stride=1)(x).shape == (2, 3, 10, 9)
+        assert MaxPool2d(2, ceil_mode=True)(x).shape == (2, 3, 6, 5)
+        assert MaxPool2d(3, stride=1, dilation=2)(x).shape == (2, 3, 7, 6)
+        # ceil mode rounds 11 rows up to 7 windows, but the 7th would start on the bottom padding: 6
+        assert AvgPool2d(2, stride=2, padding=1, ceil_mode=True)(x).shape == (2, 3, 6, 6)
         assert AdaptiveAvgPool2d(1)(x).shape == (2, 3, 1, 1)
         assert AdaptiveAvgPool2d((3, None))(x).shape == (2, 3, 3, 10)
+        assert AdaptiveMaxPool2d((4, 3))(x).shape == (2, 3, 4, 3)
+        assert MaxPool1d(2, ceil_mode=True)(tinytorch.randn(2, 3, 7)).shape == (2, 3, 4)
+        assert AvgPool1d(3, stride=1, padding=1)(tinytorch.randn(3, 7)).shape == (3, 7)  # unbatched (C, L)
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+def test_indices_of_an_unbatched_input_and_float32(name: str) -> None:
+    x = tinytorch.randn(2, 3, 7, 6)
+    with backend.use(name):
+        for pool in (MaxPool2d(3, 2, 1, 1, True, True), AdaptiveMaxPool2d((3, 2), True)):
+            out, indices = pool(x)
+            one, one_indices = pool(x[1])
+            assert out.dtype == tinytorch.float32 and indices.dtype == tinytorch.int64
+            assert_close(one, out.data[1])
+            np.testing.assert_array_equal(one_indices.data, indices.data[1])
+            # each index points at the element that is the maximum, in its (H, W) plane
+            planes = x.data.reshape(2, 3, -1)
+            assert_close(out, np.take_along_axis(planes, indices.data.reshape(2, 3, -1), -1).reshape(out.shape))
+        out, indices = MaxPool1d(2, return_indices=True)(x[0, 0])  # (C, L): positions along L
+        assert out.shape == indices.shape == (7, 3)
+        np.testing.assert_array_equal(indices.data, np.argmax(x.data[0, 0].reshape(7, 3, 2), -1) + [0, 2, 4])
 
 
 def test_adaptive_avg_pool_of_one_is_the_global_mean() -> None:
@@ -248,6 +322,13 @@ def test_dropout2d_gradient_follows_the_mask() -> None:
      ["float32", "float64"]),
     (lambda: MaxPool2d(4)(tinytorch.randn(1, 2, 3, 3)), ["MaxPool2d(kernel_size=4", "(1, 2, 3, 3)"]),
     (lambda: MaxPool2d(2, padding=2)(tinytorch.randn(1, 2, 6, 6)), ["padding", "half"]),
+    (lambda: MaxPool2d(4, stride=1, ceil_mode=True)(tinytorch.randn(1, 2, 3, 3)),
+     ["MaxPool2d(kernel_size=4", "(1, 2, 3, 3)", "output size 0x0"]),
+    (lambda: MaxPool2d(3, dilation=3)(tinytorch.randn(1, 2, 6, 6)), ["reach 7x7", "(1, 2, 6, 6)"]),
+    (lambda: MaxPool2d(2, dilation=0)(tinytorch.randn(1, 2, 6, 6)), ["dilation", ">= 1"]),
+    (lambda: AvgPool2d(2, divisor_override=0)(tinytorch.randn(1, 2, 6, 6)), ["divisor_override", "0"]),
+    (lambda: MaxPool1d(2)(tinytorch.randn(1, 2, 6, 6)), ["MaxPool1d(kernel_size=2", "(N, C, L)", "(1, 2, 6, 6)"]),
+    (lambda: AdaptiveMaxPool2d((0, 2))(tinytorch.randn(1, 1, 4, 4)), ["AdaptiveMaxPool2d", "output_size"]),
     (lambda: AvgPool2d(2)(tinytorch.randn(6, 6)), ["(N, C, H, W)", "(6, 6)"]),
     (lambda: AdaptiveAvgPool2d(0)(tinytorch.randn(1, 1, 4, 4)), ["output_size"]),
     (lambda: BatchNorm2d(3)(tinytorch.randn(2, 4, 5, 5)), ["BatchNorm2d(3", "3 channels", "(2, 4, 5, 5)"]),

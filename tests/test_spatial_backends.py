@@ -71,27 +71,43 @@ def test_conv2d_numpy_tiles_give_the_same_result(tile_bytes: int, stride, groups
     assert_close(gw, expected_gw)
 
 
-@pytest.mark.parametrize("kernel, stride, padding", [
+POOL_WINDOWS = [  # kernel, stride, padding
     ((2, 2), (2, 2), (0, 0)), ((3, 3), (2, 2), (1, 1)), ((3, 2), (1, 2), (1, 0)), ((2, 2), (1, 1), (0, 0)),
     ((3, 3), (3, 3), (1, 1)),
-])
-def test_pooling_backends_agree(kernel, stride, padding) -> None:
+]
+
+
+@pytest.mark.parametrize("ceil_mode", [False, True])
+@pytest.mark.parametrize("dilation", [(1, 1), (2, 1)])
+@pytest.mark.parametrize("kernel, stride, padding", POOL_WINDOWS)
+def test_max_pooling_backends_agree(kernel, stride, padding, dilation, ceil_mode) -> None:
     rng = np.random.default_rng(1)
     x = np.maximum(rng.standard_normal((2, 3, 7, 8)), 0.0)  # ReLU'd: many ties at 0
     x[0, 0, 1, 1] = np.nan  # NaN propagates through max pooling, as in PyTorch
-    out, index = naive.max_pool2d_forward(x, kernel, stride, padding)
+    options = (kernel, stride, padding, dilation, ceil_mode)
+    out, index = naive.max_pool2d_forward(x, *options)
     grad = rng.standard_normal(out.shape)
     for layout in (lambda a: a, channels_last):
-        got, got_index = numpy_backend.max_pool2d_forward(layout(x), kernel, stride, padding)
+        got, got_index = numpy_backend.max_pool2d_forward(layout(x), *options)
         assert_close(got, out)
         assert np.array_equal(got_index, index)
-        assert_close(numpy_backend.max_pool2d_backward(layout(grad), got_index, x.shape, kernel, stride, padding),
-                     naive.max_pool2d_backward(grad, index, x.shape, kernel, stride, padding))
-        for include in (True, False):
-            assert_close(numpy_backend.avg_pool2d_forward(layout(x), kernel, stride, padding, include),
-                         naive.avg_pool2d_forward(x, kernel, stride, padding, include))
-            assert_close(numpy_backend.avg_pool2d_backward(layout(grad), x.shape, kernel, stride, padding, include),
-                         naive.avg_pool2d_backward(grad, x.shape, kernel, stride, padding, include))
+        assert_close(numpy_backend.max_pool2d_backward(layout(grad), got_index, x.shape, *options),
+                     naive.max_pool2d_backward(grad, index, x.shape, *options))
+
+
+@pytest.mark.parametrize("ceil_mode", [False, True])
+@pytest.mark.parametrize("kernel, stride, padding", POOL_WINDOWS)
+def test_avg_pooling_backends_agree(kernel, stride, padding, ceil_mode) -> None:
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 3, 7, 8))
+    for include, divisor_override in itertools.product((True, False), (None, 3)):
+        options = (kernel, stride, padding, include, ceil_mode, divisor_override)
+        out = naive.avg_pool2d_forward(x, *options)
+        grad = rng.standard_normal(out.shape)
+        for layout in (lambda a: a, channels_last):
+            assert_close(numpy_backend.avg_pool2d_forward(layout(x), *options), out)
+            assert_close(numpy_backend.avg_pool2d_backward(layout(grad), x.shape, *options),
+                         naive.avg_pool2d_backward(grad, x.shape, *options))
 
 
 class SmallCNN(Module):

@@ -8,11 +8,14 @@ import pytest
 from tinytorch import backend
 from tinytorch.nn.functional_spatial import (
     adaptive_avg_pool2d,
+    adaptive_max_pool2d,
+    avg_pool1d,
     avg_pool2d,
     batch_norm,
     conv1d,
     conv2d,
     dropout2d,
+    max_pool1d,
     max_pool2d,
 )
 from tinytorch.random import Generator
@@ -66,6 +69,36 @@ def test_pooling_gradients(name: str) -> None:
         gradcheck(lambda x: avg_pool2d(x, 3, stride=2, padding=1, count_include_pad=False), [x],
                   label=f"avg_pool2d count_include_pad=False ({name})")
         gradcheck(lambda x: adaptive_avg_pool2d(x, (3, 4)), [x], label=f"adaptive_avg_pool2d ({name})")
+
+
+POOL_OPTION_CASES = {  # name: (function, keyword arguments); the input is (2, 2, 7, 6)
+    "max dilated": (max_pool2d, dict(kernel_size=(3, 2), stride=1, padding=1, dilation=(2, 3))),
+    "max ceil_mode": (max_pool2d, dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)),
+    "max dilated ceil_mode": (max_pool2d, dict(kernel_size=2, stride=(2, 3), dilation=2, ceil_mode=True)),
+    "avg ceil_mode": (avg_pool2d, dict(kernel_size=(2, 4), stride=(2, 3), padding=(1, 2), ceil_mode=True)),
+    "avg ceil_mode real count": (avg_pool2d, dict(kernel_size=2, stride=2, padding=1, ceil_mode=True,
+                                                  count_include_pad=False)),
+    "avg divisor_override": (avg_pool2d, dict(kernel_size=3, stride=2, padding=1, ceil_mode=True,
+                                              divisor_override=4)),
+    "adaptive max": (adaptive_max_pool2d, dict(output_size=(4, 5))),  # overlapping bins
+}
+
+
+@pytest.mark.parametrize("name", BACKENDS)
+@pytest.mark.parametrize("case", sorted(POOL_OPTION_CASES))
+def test_pooling_option_gradients(case: str, name: str) -> None:
+    values = np.random.default_rng(5).permutation(2 * 2 * 7 * 6).reshape(2, 2, 7, 6) / 10.0  # no ties
+    x = Tensor(values, requires_grad=True)
+    function, kwargs = POOL_OPTION_CASES[case]
+    with backend.use(name):
+        gradcheck(lambda x: function(x, **kwargs), [x], label=f"{case} ({name})")
+
+
+def test_one_dimensional_pooling_gradients() -> None:
+    x = Tensor(np.random.default_rng(6).permutation(2 * 3 * 9).reshape(2, 3, 9) / 10.0, requires_grad=True)
+    gradcheck(lambda x: max_pool1d(x, 3, stride=2, padding=1, dilation=2, ceil_mode=True), [x], label="max_pool1d")
+    gradcheck(lambda x: avg_pool1d(x, 4, stride=3, padding=2, ceil_mode=True, count_include_pad=False), [x],
+              label="avg_pool1d")
 
 
 @pytest.mark.parametrize("shape", [(5, 3), (4, 3, 5), (3, 2, 4, 3)])

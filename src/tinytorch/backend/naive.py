@@ -51,6 +51,7 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 # `stride` and `dilation` are (rows, columns); conv padding is ((top, bottom), (left, right)) and
 # pool padding (rows, columns) on both sides. Output size per axis:
 #     out = (size + pad_before + pad_after - dilation * (k - 1) - 1) // stride + 1
+# (pooling in ceil mode rounds up instead: see `pool_geometry`).
 # ---------------------------------------------------------------------------------------------
 
 
@@ -68,6 +69,28 @@ def window(i: int, j: int, kernel: tuple[int, int], stride: tuple[int, int],
     """The rows and columns of the (padded) input that output position (i, j) reads."""
     (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
     return slice(i * sh, i * sh + dh * (kh - 1) + 1, dh), slice(j * sw, j * sw + dw * (kw - 1) + 1, dw)
+
+
+def pool_geometry(size: tuple[int, int], kernel: tuple[int, int], stride: tuple[int, int],
+                  padding: tuple[int, int], dilation: tuple[int, int] = (1, 1),
+                  ceil_mode: bool = False) -> tuple[tuple[tuple[int, int], tuple[int, int]], tuple[int, int]]:
+    """Where the pooling windows of a (H, W) input fall: ((top, bottom), (left, right)) padding and
+    the output size (Ho, Wo).
+
+    Per axis, out = (size + 2 * pad - reach) // stride + 1 windows, reach = dilation * (k - 1) + 1.
+    ceil_mode=True rounds that division up, so a last, partial window covers the leftover rows, but
+    (PyTorch's rule) only if it starts inside the input or its left padding. The bottom/right
+    padding then grows by what that window needs past the padded input, so every window is whole.
+    """
+    pads, out = [], []
+    for n, k, s, p, d in zip(size, kernel, stride, padding, dilation):
+        reach = d * (k - 1) + 1
+        count = -(-(n + 2 * p - reach) // s) + 1 if ceil_mode else (n + 2 * p - reach) // s + 1
+        if ceil_mode and (count - 1) * s >= n + p:  # the last window would start on the right padding
+            count -= 1
+        pads.append((p, max(p, (count - 1) * s + reach - n - p)))
+        out.append(count)
+    return (pads[0], pads[1]), (out[0], out[1])
 
 
 def conv2d_forward(x: np.ndarray, w: np.ndarray, stride: tuple[int, int],
@@ -130,19 +153,21 @@ def conv2d_backward(grad: np.ndarray, x: np.ndarray, w: np.ndarray, stride: tupl
 
 
 def max_pool2d_forward(x: np.ndarray, kernel_size: tuple[int, int], stride: tuple[int, int],
-                       padding: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+                       padding: tuple[int, int], dilation: tuple[int, int] = (1, 1),
+                       ceil_mode: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Maximum of each window, and where in the window it was (row-major position di * kw + dj,
-    the first one on ties, as PyTorch). Padding is -inf, so it is never the maximum."""
+    the first one on ties, as PyTorch). Padding is -inf, so it is never the maximum; `pool_geometry`
+    says how much there is and how many windows fit."""
     # BEGIN SOLUTION 09
-    (kh, kw), (sh, sw), (ph, pw) = kernel_size, stride, padding
-    padded = pad2d(x, ((ph, ph), (pw, pw)), value=-np.inf)
-    n, c, hp, wp = padded.shape
-    ho, wo = (hp - kh) // sh + 1, (wp - kw) // sw + 1
+    kh, kw = kernel_size
+    pads, (ho, wo) = pool_geometry(x.shape[2:], kernel_size, stride, padding, dilation, ceil_mode)
+    padded = pad2d(x, pads, value=-np.inf)
+    n, c = x.shape[:2]
     out = np.zeros((n, c, ho, wo), dtype=x.dtype)
     index = np.zeros((n, c, ho, wo), dtype=np.int64)
     for i in range(ho):
         for j in range(wo):
-            rows, cols = window(i, j, kernel_size, stride)
+            rows, cols = window(i, j, kernel_size, stride, dilation)
             patch = padded[:, :, rows, cols].reshape(n, c, kh * kw)  # (N, C, kh*kw)
             best = np.argmax(patch, axis=-1)  # (N, C); argmax also picks the first NaN
             index[:, :, i, j] = best
@@ -152,56 +177,61 @@ def max_pool2d_forward(x: np.ndarray, kernel_size: tuple[int, int], stride: tupl
 
 
 def max_pool2d_backward(grad: np.ndarray, index: np.ndarray, x_shape: tuple[int, ...],
-                        kernel_size: tuple[int, int], stride: tuple[int, int],
-                        padding: tuple[int, int]) -> np.ndarray:
+                        kernel_size: tuple[int, int], stride: tuple[int, int], padding: tuple[int, int],
+                        dilation: tuple[int, int] = (1, 1), ceil_mode: bool = False) -> np.ndarray:
     """Each output's gradient goes to the one input element that was its window's maximum."""
     # BEGIN SOLUTION 09
-    (kh, kw), (ph, pw) = kernel_size, padding
+    kh, kw = kernel_size
     n, c, h, w = x_shape
-    grad_padded = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=grad.dtype)
+    ((top, bottom), (left, right)), _ = pool_geometry((h, w), kernel_size, stride, padding, dilation, ceil_mode)
+    grad_padded = np.zeros((n, c, h + top + bottom, w + left + right), dtype=grad.dtype)
     positions = np.arange(kh * kw)
     for i in range(grad.shape[2]):
         for j in range(grad.shape[3]):
-            rows, cols = window(i, j, kernel_size, stride)
+            rows, cols = window(i, j, kernel_size, stride, dilation)
             winner = index[:, :, i, j, None] == positions  # (N, C, kh*kw), one True per window
             grad_padded[:, :, rows, cols] += (winner * grad[:, :, i, j, None]).reshape(n, c, kh, kw)
-    return grad_padded[:, :, ph : ph + h, pw : pw + w]
+    return grad_padded[:, :, top : top + h, left : left + w]
     # END SOLUTION
 
 
 def avg_pool2d_forward(x: np.ndarray, kernel_size: tuple[int, int], stride: tuple[int, int],
-                       padding: tuple[int, int], count_include_pad: bool = True) -> np.ndarray:
+                       padding: tuple[int, int], count_include_pad: bool = True, ceil_mode: bool = False,
+                       divisor_override: int | None = None) -> np.ndarray:
     """Mean of each window. Zero padding counts towards the mean unless count_include_pad=False,
-    in which case only the window's real (unpadded) elements are averaged."""
+    in which case only the window's real (unpadded) elements are averaged. In ceil mode the last
+    window may run past the padded input: it is cut there, and what is cut does not count.
+    divisor_override, if given, replaces the count."""
     # BEGIN SOLUTION 09
-    (kh, kw), (sh, sw), (ph, pw) = kernel_size, stride, padding
+    ph, pw = padding
+    _, (ho, wo) = pool_geometry(x.shape[2:], kernel_size, stride, padding, (1, 1), ceil_mode)
     padded = pad2d(x, ((ph, ph), (pw, pw)))
     real = pad2d(np.ones((1, 1) + x.shape[2:]), ((ph, ph), (pw, pw)))[0, 0]  # 1 where x is, 0 on padding
-    n, c, hp, wp = padded.shape
-    ho, wo = (hp - kh) // sh + 1, (wp - kw) // sw + 1
+    n, c = x.shape[:2]
     out = np.zeros((n, c, ho, wo), dtype=x.dtype)
     for i in range(ho):
         for j in range(wo):
-            rows, cols = window(i, j, kernel_size, stride)
-            count = kh * kw if count_include_pad else real[rows, cols].sum()
-            out[:, :, i, j] = padded[:, :, rows, cols].sum(axis=(2, 3)) / count
+            rows, cols = window(i, j, kernel_size, stride)  # slicing cuts a window that runs past the end
+            count = real[rows, cols].size if count_include_pad else real[rows, cols].sum()
+            out[:, :, i, j] = padded[:, :, rows, cols].sum(axis=(2, 3)) / (divisor_override or count)
     return out
     # END SOLUTION
 
 
 def avg_pool2d_backward(grad: np.ndarray, x_shape: tuple[int, ...], kernel_size: tuple[int, int],
-                        stride: tuple[int, int], padding: tuple[int, int],
-                        count_include_pad: bool = True) -> np.ndarray:
-    """Every element of a window receives its output's gradient divided by the window's count."""
+                        stride: tuple[int, int], padding: tuple[int, int], count_include_pad: bool = True,
+                        ceil_mode: bool = False, divisor_override: int | None = None) -> np.ndarray:
+    """Every element of a window receives its output's gradient divided by the window's count.
+    (The windows are grad's positions, so ceil_mode needs nothing more here.)"""
     # BEGIN SOLUTION 09
-    (kh, kw), (ph, pw) = kernel_size, padding
+    ph, pw = padding
     n, c, h, w = x_shape
     grad_padded = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=grad.dtype)
     real = pad2d(np.ones((1, 1, h, w)), ((ph, ph), (pw, pw)))[0, 0]
     for i in range(grad.shape[2]):
         for j in range(grad.shape[3]):
-            rows, cols = window(i, j, kernel_size, stride)
-            count = kh * kw if count_include_pad else real[rows, cols].sum()
-            grad_padded[:, :, rows, cols] += grad[:, :, i, j, None, None] / count
+            rows, cols = window(i, j, kernel_size, stride)  # cut at the end, as in the forward pass
+            count = real[rows, cols].size if count_include_pad else real[rows, cols].sum()
+            grad_padded[:, :, rows, cols] += grad[:, :, i, j, None, None] / (divisor_override or count)
     return grad_padded[:, :, ph : ph + h, pw : pw + w]
     # END SOLUTION

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .naive import pool_geometry
+
 NAME = "numpy"
 
 
@@ -162,29 +164,32 @@ def conv2d_backward(grad: np.ndarray, x: np.ndarray, w: np.ndarray, stride: Pair
     # END SOLUTION
 
 
-def _taps(a: np.ndarray, kernel: Pair, stride: Pair, out_size: Pair):
+def _taps(a: np.ndarray, kernel: Pair, stride: Pair, out_size: Pair, dilation: Pair = (1, 1)):
     """For each kernel offset (i, j): (i * kw + j, the strided view of `a` (N, C, H, W) that the
     offset reads for every output position). A pooling kernel is a loop over these kh*kw views."""
-    (kh, kw), (sh, sw), (ho, wo) = kernel, stride, out_size
+    (kh, kw), (sh, sw), (ho, wo), (dh, dw) = kernel, stride, out_size, dilation
     for i in range(kh):
         for j in range(kw):
-            yield i * kw + j, a[:, :, i : i + sh * (ho - 1) + 1 : sh, j : j + sw * (wo - 1) + 1 : sw]
+            rows = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
+            yield i * kw + j, a[:, :, rows, j * dw : j * dw + sw * (wo - 1) + 1 : sw]
 
 
-def _pool_geometry(shape: tuple[int, ...], kernel: Pair, stride: Pair, padding: Pair) -> tuple[Padding, Pair]:
-    pads = ((padding[0], padding[0]), (padding[1], padding[1]))
-    return pads, _out_size(shape[2:], kernel, stride, pads, (1, 1))
+def _pool_geometry(shape: tuple[int, ...], kernel: Pair, stride: Pair, padding: Pair, dilation: Pair = (1, 1),
+                   ceil_mode: bool = False) -> tuple[Padding, Pair]:
+    """Padding ((top, bottom), (left, right)) and output size (Ho, Wo) of pooling an (N, C, H, W)
+    array: the naive backend's `pool_geometry` (ceil mode pads the bottom/right for the last window)."""
+    return pool_geometry(shape[2:], kernel, stride, padding, dilation, ceil_mode)
 
 
-def max_pool2d_forward(x: np.ndarray, kernel_size: Pair, stride: Pair,
-                       padding: Pair) -> tuple[np.ndarray, np.ndarray]:
+def max_pool2d_forward(x: np.ndarray, kernel_size: Pair, stride: Pair, padding: Pair, dilation: Pair = (1, 1),
+                       ceil_mode: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Maximum of each window: (N, C, H, W) -> out (N, C, Ho, Wo), and the position of the maximum
     inside its window (row-major, the first one on ties, as in PyTorch) for the backward pass."""
     # BEGIN SOLUTION 09
-    pads, out_size = _pool_geometry(x.shape, kernel_size, stride, padding)
+    pads, out_size = _pool_geometry(x.shape, kernel_size, stride, padding, dilation, ceil_mode)
     padded = _pad_nhwc(x, pads, value=-np.inf).transpose(0, 3, 1, 2)  # padding never wins
     out = index = None
-    for t, tap in _taps(padded, kernel_size, stride, out_size):
+    for t, tap in _taps(padded, kernel_size, stride, out_size, dilation):
         if out is None:
             out = xp.array(tap, order="K")
             index = xp.zeros(out.shape, dtype=np.min_scalar_type(kernel_size[0] * kernel_size[1] - 1))
@@ -197,57 +202,71 @@ def max_pool2d_forward(x: np.ndarray, kernel_size: Pair, stride: Pair,
 
 
 def max_pool2d_backward(grad: np.ndarray, index: np.ndarray, x_shape: tuple[int, ...], kernel_size: Pair,
-                        stride: Pair, padding: Pair) -> np.ndarray:
+                        stride: Pair, padding: Pair, dilation: Pair = (1, 1), ceil_mode: bool = False) -> np.ndarray:
     """Each output's gradient goes to the input element that was its window's maximum."""
     # BEGIN SOLUTION 09
-    pads, out_size = _pool_geometry(x_shape, kernel_size, stride, padding)
+    pads, out_size = _pool_geometry(x_shape, kernel_size, stride, padding, dilation, ceil_mode)
     n, c, h, w = x_shape
-    (ph, pw) = padding
-    grad_padded = xp.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=grad.dtype).transpose(0, 3, 1, 2)
-    overlapping = stride[0] < kernel_size[0] or stride[1] < kernel_size[1]
-    for t, tap in _taps(grad_padded, kernel_size, stride, out_size):
+    (top, bottom), (left, right) = pads
+    grad_padded = xp.zeros((n, h + top + bottom, w + left + right, c), dtype=grad.dtype).transpose(0, 3, 1, 2)
+    reach = [d * (k - 1) + 1 for k, d in zip(kernel_size, dilation)]  # rows and columns one window spans
+    overlapping = stride[0] < reach[0] or stride[1] < reach[1]
+    for t, tap in _taps(grad_padded, kernel_size, stride, out_size, dilation):
         if overlapping:
             tap += grad * (index == t)
         else:  # each input element is in at most one window: write, no need to read and add
             xp.multiply(grad, index == t, out=tap)
-    return grad_padded[:, :, ph : ph + h, pw : pw + w]
+    return grad_padded[:, :, top : top + h, left : left + w]
     # END SOLUTION
 
 
-def _avg_divisor(x_shape: tuple[int, ...], kernel_size: Pair, stride: Pair, padding: Pair,
-                 count_include_pad: bool, dtype: np.dtype) -> np.ndarray | float:
-    """What each window's sum is divided by: kh*kw, or (count_include_pad=False) the number of
-    real, unpadded elements under the window, shape (Ho, Wo)."""
-    if count_include_pad or padding == (0, 0):
+def _avg_divisor(x_shape: tuple[int, ...], kernel_size: Pair, stride: Pair, padding: Pair, ceil_mode: bool,
+                 count_include_pad: bool, divisor_override: int | None, dtype: np.dtype) -> np.ndarray | float:
+    """What each window's sum is divided by, as PyTorch: divisor_override if given, else the number
+    of the window's elements inside the padded input (count_include_pad) or inside the input itself,
+    shape (Ho, Wo) (a number when every window has the same, kh*kw). In ceil mode the part of the
+    last window past the padded input never counts."""
+    if divisor_override is not None:
+        return float(divisor_override)
+    pads, out_size = _pool_geometry(x_shape, kernel_size, stride, padding, (1, 1), ceil_mode)
+    (top, bottom), (left, right) = pads
+    whole = (bottom, right) == tuple(padding)  # no window runs past the padded input
+    if whole and (count_include_pad or padding == (0, 0)):
         return float(kernel_size[0] * kernel_size[1])
-    pads, out_size = _pool_geometry(x_shape, kernel_size, stride, padding)
-    inside = _pad_nhwc(xp.ones((1, 1) + tuple(x_shape[2:]), dtype=dtype), pads).transpose(0, 3, 1, 2)
+    counted = padding if count_include_pad else (0, 0)  # the padding that counts
+    h, w = x_shape[2] + 2 * counted[0], x_shape[3] + 2 * counted[1]
+    outside = ((top - counted[0], bottom - counted[0]), (left - counted[1], right - counted[1]))
+    inside = _pad_nhwc(xp.ones((1, 1, h, w), dtype=dtype), outside).transpose(0, 3, 1, 2)  # 1 where it counts
     return sum(tap for _, tap in _taps(inside, kernel_size, stride, out_size))[0, 0]
 
 
 def avg_pool2d_forward(x: np.ndarray, kernel_size: Pair, stride: Pair, padding: Pair,
-                       count_include_pad: bool = True) -> np.ndarray:
+                       count_include_pad: bool = True, ceil_mode: bool = False,
+                       divisor_override: int | None = None) -> np.ndarray:
     """Mean of each window (zero padding counts as values unless count_include_pad=False)."""
     # BEGIN SOLUTION 09
-    pads, out_size = _pool_geometry(x.shape, kernel_size, stride, padding)
+    pads, out_size = _pool_geometry(x.shape, kernel_size, stride, padding, (1, 1), ceil_mode)
     padded = _pad_nhwc(x, pads).transpose(0, 3, 1, 2)
     total = None
     for _, tap in _taps(padded, kernel_size, stride, out_size):
         total = xp.array(tap, order="K") if total is None else xp.add(total, tap, out=total)
-    return total / _avg_divisor(x.shape, kernel_size, stride, padding, count_include_pad, x.dtype)
+    return total / _avg_divisor(x.shape, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                                divisor_override, x.dtype)
     # END SOLUTION
 
 
 def avg_pool2d_backward(grad: np.ndarray, x_shape: tuple[int, ...], kernel_size: Pair, stride: Pair,
-                        padding: Pair, count_include_pad: bool = True) -> np.ndarray:
+                        padding: Pair, count_include_pad: bool = True, ceil_mode: bool = False,
+                        divisor_override: int | None = None) -> np.ndarray:
     """Every element of a window gets its output's gradient divided by the window's divisor."""
     # BEGIN SOLUTION 09
-    pads, out_size = _pool_geometry(x_shape, kernel_size, stride, padding)
+    pads, out_size = _pool_geometry(x_shape, kernel_size, stride, padding, (1, 1), ceil_mode)
     n, c, h, w = x_shape
-    ph, pw = padding
-    share = grad / _avg_divisor(x_shape, kernel_size, stride, padding, count_include_pad, grad.dtype)
-    grad_padded = xp.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=grad.dtype).transpose(0, 3, 1, 2)
+    (top, bottom), (left, right) = pads
+    share = grad / _avg_divisor(x_shape, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                                divisor_override, grad.dtype)
+    grad_padded = xp.zeros((n, h + top + bottom, w + left + right, c), dtype=grad.dtype).transpose(0, 3, 1, 2)
     for _, tap in _taps(grad_padded, kernel_size, stride, out_size):
         tap += share
-    return grad_padded[:, :, ph : ph + h, pw : pw + w]
+    return grad_padded[:, :, top : top + h, left : left + w]
     # END SOLUTION

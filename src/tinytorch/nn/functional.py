@@ -26,7 +26,8 @@ from .functional_extra import (  # noqa: F401
     smooth_l1_loss, softplus, softsign,
 )
 from .functional_spatial import (  # noqa: F401
-    adaptive_avg_pool2d, avg_pool2d, batch_norm, conv1d, conv2d, dropout2d, max_pool2d,
+    adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool1d, avg_pool2d, batch_norm, conv1d, conv2d, dropout2d,
+    max_pool1d, max_pool2d,
 )
 from .functional_text import embedding, layer_norm, scaled_dot_product_attention  # noqa: F401
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from tinytorch import backend
 from tinytorch.autograd.function import Function
+from tinytorch.backend.naive import pool_geometry
 from tinytorch.random import Generator, rng_of
 from tinytorch.tensor import Tensor, _apply
 
@@ -157,57 +158,131 @@ class MaxPool2dFunction(Function):
     """out = the maximum of each window; the gradient goes to the element that was the maximum."""
 
     def forward(self, x: np.ndarray, kernel_size: tuple[int, int], stride: tuple[int, int],
-                padding: tuple[int, int]) -> np.ndarray:
-        self.kernels, self.x_shape, self.options = backend.get(), x.shape, (kernel_size, stride, padding)
-        out, self.index = self.kernels.max_pool2d_forward(x, kernel_size, stride, padding)
+                padding: tuple[int, int], dilation: tuple[int, int], ceil_mode: bool) -> np.ndarray:
+        self.kernels, self.x_shape = backend.get(), x.shape
+        self.options = (kernel_size, stride, padding, dilation, ceil_mode)
+        out, self.index = self.kernels.max_pool2d_forward(x, *self.options)  # index: the tap that won
         return out
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
         return (self.kernels.max_pool2d_backward(grad, self.index, self.x_shape, *self.options),)
+
+    def flat_indices(self) -> np.ndarray:
+        """Where each maximum is, as PyTorch's return_indices gives it: row * W + column in its
+        (H, W) plane (int64). The kernels report tap di * kw + dj of window (i, j), which reads
+        row i * stride - pad + di * dilation (and the same for columns)."""
+        (_, kw), (sh, sw), (ph, pw), (dh, dw), _ = self.options
+        tap = self.index.astype(np.int64)  # (N, C, Ho, Wo)
+        ho, wo = tap.shape[2:]
+        rows = (np.arange(ho) * sh - ph)[:, None] + (tap // kw) * dh
+        cols = np.arange(wo) * sw - pw + (tap % kw) * dw
+        return rows * self.x_shape[3] + cols
 
 
 class AvgPool2dFunction(Function):
     """out = the mean of each window; every element of a window gets an equal share of its gradient."""
 
     def forward(self, x: np.ndarray, kernel_size: tuple[int, int], stride: tuple[int, int],
-                padding: tuple[int, int], count_include_pad: bool) -> np.ndarray:
+                padding: tuple[int, int], ceil_mode: bool, count_include_pad: bool,
+                divisor_override: int | None) -> np.ndarray:
         self.kernels, self.x_shape = backend.get(), x.shape
-        self.options = (kernel_size, stride, padding, count_include_pad)
-        return self.kernels.avg_pool2d_forward(x, kernel_size, stride, padding, count_include_pad)
+        self.options = (kernel_size, stride, padding, count_include_pad, ceil_mode, divisor_override)
+        return self.kernels.avg_pool2d_forward(x, *self.options)
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
         return (self.kernels.avg_pool2d_backward(grad, self.x_shape, *self.options),)
 
 
 def _pool_args(input: Tensor, kernel_size: IntPair, stride: IntPair | None, padding: IntPair,
-               op: str) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
+               dilation: IntPair, ceil_mode: bool, op: str) -> tuple[tuple[int, int], ...]:
+    """kernel, stride (default: the kernel), padding and dilation as pairs, checked as PyTorch does:
+    padding at most half the kernel, and at least one window."""
     kernel = _two(kernel_size, "kernel_size", op)
     stride = kernel if stride is None or stride == () else _two(stride, "stride", op)
     pad = _two(padding, "padding", op, minimum=0)
+    dilation = _two(dilation, "dilation", op)
     if pad[0] > kernel[0] // 2 or pad[1] > kernel[1] // 2:
         raise ValueError(f"{op}: padding {pad} must be at most half the kernel size {kernel}")
-    _check_window(op, input.shape, (input.shape[-2] + 2 * pad[0], input.shape[-1] + 2 * pad[1]), kernel)
-    return kernel, stride, pad
+    _, out_size = pool_geometry(input.shape[-2:], kernel, stride, pad, dilation, bool(ceil_mode))
+    if min(out_size) < 1:
+        padded = (input.shape[-2] + 2 * pad[0], input.shape[-1] + 2 * pad[1])
+        reach = (dilation[0] * (kernel[0] - 1) + 1, dilation[1] * (kernel[1] - 1) + 1)
+        raise ValueError(
+            f"{op}: input of shape {tuple(input.shape)} (spatial size {padded[0]}x{padded[1]} after padding) is "
+            f"smaller than the kernel's reach {reach[0]}x{reach[1]}, so no window fits (output size "
+            f"{out_size[0]}x{out_size[1]}); use a larger input, more padding or a smaller kernel"
+        )
+    return kernel, stride, pad, dilation
 
 
 def max_pool2d(input: Tensor, kernel_size: IntPair, stride: IntPair | None = None, padding: IntPair = 0,
-               *, op: str = "max_pool2d") -> Tensor:
+               dilation: IntPair = 1, ceil_mode: bool = False, return_indices: bool = False,
+               *, op: str = "max_pool2d") -> Tensor | tuple[Tensor, Tensor]:
     """Maximum over kh x kw windows moved by `stride` (default: the kernel size, so windows tile the
-    image). Padding is implicit -inf, at most half the kernel. (N, C, H, W) -> (N, C, Ho, Wo)."""
+    image). Padding is implicit -inf, at most half the kernel; `dilation` spaces a window's taps;
+    ceil_mode=True keeps a last, partial window (see `tinytorch.backend.naive.pool_geometry`).
+    (N, C, H, W) -> (N, C, Ho, Wo); with return_indices=True also where each maximum is, as int64
+    positions row * W + column in its (H, W) plane (PyTorch's convention)."""
     x, unbatched = _batched(input, op)
-    kernel, stride, pad = _pool_args(x, kernel_size, stride, padding, op)
-    out = _apply(MaxPool2dFunction, x, kernel_size=kernel, stride=stride, padding=pad)
-    return out.squeeze(0) if unbatched else out
+    kernel, stride, pad, dilation = _pool_args(x, kernel_size, stride, padding, dilation, ceil_mode, op)
+    node = MaxPool2dFunction()
+    out = _apply(lambda: node, x, kernel_size=kernel, stride=stride, padding=pad, dilation=dilation,
+                 ceil_mode=bool(ceil_mode))
+    if not return_indices:
+        return out.squeeze(0) if unbatched else out
+    indices = Tensor._from_array(node.flat_indices())
+    return (out.squeeze(0), indices.squeeze(0)) if unbatched else (out, indices)
 
 
 def avg_pool2d(input: Tensor, kernel_size: IntPair, stride: IntPair | None = None, padding: IntPair = 0,
-               count_include_pad: bool = True, *, op: str = "avg_pool2d") -> Tensor:
-    """Mean over kh x kw windows (zero padding counted in the mean unless count_include_pad=False)."""
+               ceil_mode: bool = False, count_include_pad: bool = True, divisor_override: int | None = None,
+               *, op: str = "avg_pool2d") -> Tensor:
+    """Mean over kh x kw windows: each window's sum divided by its element count, zero padding
+    included unless count_include_pad=False (the part of a ceil_mode window past the padded input
+    never counts), or by divisor_override if given."""
+    if divisor_override is not None and (not isinstance(divisor_override, (int, np.integer)) or divisor_override == 0):
+        raise ValueError(f"{op}: divisor_override must be a non-zero int or None, got {divisor_override!r}")
     x, unbatched = _batched(input, op)
-    kernel, stride, pad = _pool_args(x, kernel_size, stride, padding, op)
-    out = _apply(AvgPool2dFunction, x, kernel_size=kernel, stride=stride, padding=pad,
-                 count_include_pad=bool(count_include_pad))
+    kernel, stride, pad, _ = _pool_args(x, kernel_size, stride, padding, 1, ceil_mode, op)
+    override = None if divisor_override is None else int(divisor_override)
+    out = _apply(AvgPool2dFunction, x, kernel_size=kernel, stride=stride, padding=pad, ceil_mode=bool(ceil_mode),
+                 count_include_pad=bool(count_include_pad), divisor_override=override)
     return out.squeeze(0) if unbatched else out
+
+
+def _one_d(input: Tensor, op: str) -> Tensor:
+    """(N, C, L) or (C, L) as a height-1 image (N, C, 1, L) or (C, 1, L), for the 2-d pooling."""
+    if input.ndim not in (2, 3):
+        raise ValueError(f"{op}: expected a (N, C, L) batch or a (C, L) sequence, got shape {input.shape}")
+    return input.unsqueeze(-2)
+
+
+def _single(value: int | Sequence[int] | None) -> tuple[int] | None:
+    """A 1-d option given as an int or a one-element tuple (PyTorch accepts both), as a 1-tuple."""
+    if value is None or isinstance(value, (tuple, list)):
+        return value if value is None or len(value) != 1 else (value[0],)  # longer ones fail in _two
+    return (value,)
+
+
+def max_pool1d(input: Tensor, kernel_size: int, stride: int | None = None, padding: int = 0, dilation: int = 1,
+               ceil_mode: bool = False, return_indices: bool = False,
+               *, op: str = "max_pool1d") -> Tensor | tuple[Tensor, Tensor]:
+    """Maximum over windows along L of (N, C, L) or (C, L): 2-d max pooling of a height-1 image.
+    Indices are positions along L."""
+    stride = _single(stride)
+    result = max_pool2d(_one_d(input, op), (1, *_single(kernel_size)), None if stride is None else (1, *stride),
+                        (0, *_single(padding)), (1, *_single(dilation)), ceil_mode, return_indices, op=op)
+    if return_indices:
+        return result[0].squeeze(-2), result[1].squeeze(-2)
+    return result.squeeze(-2)
+
+
+def avg_pool1d(input: Tensor, kernel_size: int, stride: int | None = None, padding: int = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True, *, op: str = "avg_pool1d") -> Tensor:
+    """Mean over windows along L of (N, C, L) or (C, L): 2-d average pooling of a height-1 image."""
+    stride = _single(stride)
+    return avg_pool2d(_one_d(input, op), (1, *_single(kernel_size)), None if stride is None else (1, *stride),
+                      (0, *_single(padding)), ceil_mode, count_include_pad, op=op).squeeze(-2)
 
 
 def _adaptive_bins(size: int, out: int, dtype: np.dtype) -> np.ndarray:
@@ -217,6 +292,16 @@ def _adaptive_bins(size: int, out: int, dtype: np.dtype) -> np.ndarray:
         start, stop = (i * size) // out, -((-(i + 1) * size) // out)
         matrix[i, start:stop] = 1.0 / (stop - start)
     return matrix
+
+
+def _adaptive_size(output_size: int | tuple[int | None, int | None], size: tuple[int, int],
+                   op: str) -> tuple[int, int]:
+    """The output size (oh, ow) of adaptive pooling; a None entry keeps that input size."""
+    sizes = (output_size, output_size) if isinstance(output_size, (int, np.integer)) else tuple(output_size)
+    if len(sizes) != 2 or any(s is not None and (not isinstance(s, (int, np.integer)) or s < 1) for s in sizes):
+        raise ValueError(f"{op}: output_size must be a positive int or a pair of positive ints (or None), "
+                         f"got {output_size!r}")
+    return tuple(n if s is None else int(s) for s, n in zip(sizes, size))  # type: ignore[return-value]
 
 
 def adaptive_avg_pool2d(input: Tensor, output_size: int | tuple[int | None, int | None],
@@ -229,11 +314,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | tuple[int | None, int 
     """
     x, unbatched = _batched(input, op)
     n, c, h, w = x.shape
-    sizes = (output_size, output_size) if isinstance(output_size, (int, np.integer)) else tuple(output_size)
-    if len(sizes) != 2 or any(s is not None and (not isinstance(s, (int, np.integer)) or s < 1) for s in sizes):
-        raise ValueError(f"{op}: output_size must be a positive int or a pair of positive ints (or None), "
-                         f"got {output_size!r}")
-    oh, ow = (h if sizes[0] is None else int(sizes[0])), (w if sizes[1] is None else int(sizes[1]))
+    oh, ow = _adaptive_size(output_size, (h, w), op)
     # BEGIN SOLUTION 09
     rows = Tensor._from_array(_adaptive_bins(h, oh, x.dtype).T)  # (H, oh)
     cols = Tensor._from_array(_adaptive_bins(w, ow, x.dtype).T)  # (W, ow)
@@ -242,6 +323,53 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | tuple[int | None, int 
     out = out.reshape(n, c, ow, oh).transpose(2, 3)  # (N, C, oh, ow)
     return out.squeeze(0) if unbatched else out
     # END SOLUTION
+
+
+def _bin_members(size: int, out: int) -> np.ndarray:
+    """(out, longest bin) input positions of each adaptive bin [floor(i * size / out),
+    ceil((i + 1) * size / out)); a shorter bin repeats its last position (a repeat changes no maximum)."""
+    starts = np.arange(out) * size // out
+    stops = -(-np.arange(1, out + 1) * size // out)
+    return np.minimum(starts[:, None] + np.arange((stops - starts).max()), stops[:, None] - 1)
+
+
+class AdaptiveMaxPool2dFunction(Function):
+    """out = the maximum of each adaptive bin; the gradient goes to the element that was the maximum
+    (bins may overlap, so one element can receive the gradients of several outputs)."""
+
+    def forward(self, x: np.ndarray, output_size: tuple[int, int]) -> np.ndarray:
+        self.x_shape, (h, w) = x.shape, x.shape[2:]
+        rows, cols = _bin_members(h, output_size[0]), _bin_members(w, output_size[1])  # (oh, bh), (ow, bw)
+        bins = x[:, :, rows[:, None, :, None], cols[None, :, None, :]]  # (N, C, oh, ow, bh, bw): one copy
+        bins = bins.reshape(bins.shape[:4] + (-1,))  # (N, C, oh, ow, bh*bw)
+        best = bins.argmax(axis=-1)  # (N, C, oh, ow): the first maximum (or NaN) in row-major order
+        row = rows[np.arange(output_size[0])[:, None], best // cols.shape[1]]
+        col = cols[np.arange(output_size[1]), best % cols.shape[1]]
+        self.index = row * w + col  # (N, C, oh, ow): positions in each (H, W) plane, as PyTorch's indices
+        return np.take_along_axis(bins, best[..., None], axis=-1)[..., 0]
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
+        n, c, h, w = self.x_shape
+        grad_x = np.zeros((n * c, h * w), dtype=grad.dtype)
+        planes = np.arange(n * c).reshape(n, c, 1, 1)
+        np.add.at(grad_x, (planes, self.index), grad)  # adds up when bins share their maximum
+        return (grad_x.reshape(self.x_shape),)
+
+
+def adaptive_max_pool2d(input: Tensor, output_size: int | tuple[int | None, int | None],
+                        return_indices: bool = False,
+                        *, op: str = "adaptive_max_pool2d") -> Tensor | tuple[Tensor, Tensor]:
+    """Max pooling to a fixed output size (oh, ow), whatever the input size, over PyTorch's bins
+    (as in `adaptive_avg_pool2d`). With return_indices=True also where each maximum is: int64
+    positions row * W + column in its (H, W) plane."""
+    x, unbatched = _batched(input, op)
+    size = _adaptive_size(output_size, x.shape[2:], op)
+    node = AdaptiveMaxPool2dFunction()
+    out = _apply(lambda: node, x, output_size=size)
+    if not return_indices:
+        return out.squeeze(0) if unbatched else out
+    indices = Tensor._from_array(node.index)
+    return (out.squeeze(0), indices.squeeze(0)) if unbatched else (out, indices)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -53,6 +53,19 @@ POOLS = {
     "2x2 windows, stride 2 (the last column is left over)": ((2, 3, 4, 5), (2, 2), (2, 2), (0, 0)),
     "3x2 windows, stride (1, 2), padding 1 (overlapping)": ((1, 2, 4, 4), (3, 2), (1, 2), (1, 1)),
 }
+# Max pooling with more options: (x shape, kernel, stride, padding, dilation, ceil_mode)
+MAX_POOLS = {
+    "2x3 windows, dilation (2, 1), padding (0, 1)": ((2, 2, 6, 7), (2, 3), (1, 2), (0, 1), (2, 1), False),
+    "2x2 windows, stride 2, padding 1, ceil mode (5 rows: 3 windows, a 4th would start on the padding)": (
+        (1, 2, 5, 6), (2, 2), (2, 2), (1, 1), (1, 1), True),
+    "2x2 windows, stride (2, 3), dilation 2, ceil mode (partial last windows)": (
+        (2, 2, 7, 8), (2, 2), (2, 3), (0, 0), (2, 2), True),
+}
+# Average pooling in ceil mode: (x shape, kernel, stride, padding)
+CEIL_AVG_POOLS = {
+    "3x3 windows, stride 2, padding 1, ceil mode": ((1, 2, 6, 7), (3, 3), (2, 2), (1, 1)),
+    "2x3 windows, stride (2, 3), ceil mode, no padding": ((2, 1, 5, 7), (2, 3), (2, 3), (0, 0)),
+}
 
 
 def _describe(shapes: tuple, what: str) -> str:
@@ -117,52 +130,75 @@ def _conv_grads(grad, x, w, stride, padding, dilation, groups) -> tuple[np.ndarr
     return grad_xp[:, :, top:top + x.shape[2], left:left + x.shape[3]], grad_w
 
 
-def _pool_windows(x, kernel, stride, padding, value):
+def _pool_out(size: int, k: int, stride: int, pad: int, dilation: int = 1, ceil_mode: bool = False) -> int:
+    """PyTorch's number of pooling windows along one axis: rounded up in ceil mode, but then a last
+    window that would start on the right padding is dropped."""
+    span = size + 2 * pad - dilation * (k - 1) - 1
+    out = -(-span // stride) + 1 if ceil_mode else span // stride + 1
+    return out - 1 if ceil_mode and (out - 1) * stride >= size + pad else out
+
+
+def _pool_pads(x_shape, kernel, stride, padding, dilation=(1, 1), ceil_mode=False):
+    """((top, bottom), (left, right)) padding and output size (Ho, Wo): in ceil mode the bottom/right
+    padding grows until the last window fits."""
+    out = tuple(_pool_out(*a, ceil_mode) for a in zip(x_shape[2:], kernel, stride, padding, dilation))
+    extra = [max(0, (o - 1) * s + d * (k - 1) + 1 - n - 2 * p)
+             for o, s, d, k, n, p in zip(out, stride, dilation, kernel, x_shape[2:], padding)]
+    return ((padding[0], padding[0] + extra[0]), (padding[1], padding[1] + extra[1])), out
+
+
+def _pool_windows(x, kernel, stride, padding, value, dilation=(1, 1), ceil_mode=False):
     """Every tap's slice of the padded input stacked: (kh * kw, N, C, Ho, Wo), and the slices."""
-    pads = ((padding[0], padding[0]), (padding[1], padding[1]))
+    pads, out = _pool_pads(x.shape, kernel, stride, padding, dilation, ceil_mode)
     xp = _pad(x.astype(np.float64), pads, value)
-    out = (_out_size(x.shape[2], *pads[0], kernel[0], stride[0]), _out_size(x.shape[3], *pads[1], kernel[1], stride[1]))
-    slices = [(rows, cols) for _, _, _, rows, cols in _taps(kernel, stride, (1, 1), out)]
+    slices = [(rows, cols) for _, _, _, rows, cols in _taps(kernel, stride, dilation, out)]
     return np.stack([xp[:, :, rows, cols] for rows, cols in slices]), slices
 
 
-def _max_pool(x, kernel, stride, padding) -> tuple[np.ndarray, np.ndarray]:
+def _spread(grads, slices, x_shape, pads) -> np.ndarray:
+    """Add each tap's gradient (N, C, Ho, Wo) into the tap's slice of the padded input, then crop."""
+    (top, bottom), (left, right) = pads
+    grad_xp = np.zeros((x_shape[0], x_shape[1], x_shape[2] + top + bottom, x_shape[3] + left + right))
+    for grad, (rows, cols) in zip(grads, slices):
+        grad_xp[:, :, rows, cols] += grad
+    return grad_xp[:, :, top:top + x_shape[2], left:left + x_shape[3]]
+
+
+def _max_pool(x, kernel, stride, padding, dilation=(1, 1), ceil_mode=False) -> tuple[np.ndarray, np.ndarray]:
     """The maximum of each window and its tap number (np.argmax: the first one on ties)."""
-    windows, _ = _pool_windows(x, kernel, stride, padding, -np.inf)
+    windows, _ = _pool_windows(x, kernel, stride, padding, -np.inf, dilation, ceil_mode)
     return windows.max(axis=0), windows.argmax(axis=0)
 
 
-def _max_pool_grad(grad, x, kernel, stride, padding) -> np.ndarray:
-    windows, slices = _pool_windows(x, kernel, stride, padding, -np.inf)
+def _max_pool_grad(grad, x, kernel, stride, padding, dilation=(1, 1), ceil_mode=False) -> np.ndarray:
+    windows, slices = _pool_windows(x, kernel, stride, padding, -np.inf, dilation, ceil_mode)
     winner = windows.argmax(axis=0)
-    ph, pw = padding
-    grad_xp = np.zeros((x.shape[0], x.shape[1], x.shape[2] + 2 * ph, x.shape[3] + 2 * pw))
-    for t, (rows, cols) in enumerate(slices):
-        grad_xp[:, :, rows, cols] += grad * (winner == t)
-    return grad_xp[:, :, ph:ph + x.shape[2], pw:pw + x.shape[3]]
+    pads, _ = _pool_pads(x.shape, kernel, stride, padding, dilation, ceil_mode)
+    return _spread([grad * (winner == t) for t in range(len(slices))], slices, x.shape, pads)
 
 
-def _avg_count(x_shape, kernel, stride, padding, count_include_pad):
-    """What each window's sum is divided by: kh * kw, or the number of real (unpadded) elements."""
-    if count_include_pad:
-        return kernel[0] * kernel[1]
-    windows, _ = _pool_windows(np.ones((1, 1) + tuple(x_shape[2:])), kernel, stride, padding, 0.0)
-    return windows.sum(axis=0)[0, 0]  # (Ho, Wo)
+def _avg_count(x_shape, kernel, stride, padding, count_include_pad, ceil_mode=False):
+    """What each window's sum is divided by, (Ho, Wo): the number of its elements inside the padded
+    input (count_include_pad) or inside the input itself. (Only a ceil-mode window reaches past the
+    padded input, and that part never counts.)"""
+    counts = []
+    for n, k, s, p in zip(x_shape[2:], kernel, stride, padding):
+        starts = np.arange(_pool_out(n, k, s, p, 1, ceil_mode)) * s - p  # in input coordinates
+        low, high = (-p, n + p) if count_include_pad else (0, n)
+        counts.append(np.minimum(starts + k, high) - np.maximum(starts, low))
+    return np.outer(*counts)
 
 
-def _avg_pool(x, kernel, stride, padding, count_include_pad=True) -> np.ndarray:
-    windows, _ = _pool_windows(x, kernel, stride, padding, 0.0)
-    return windows.sum(axis=0) / _avg_count(x.shape, kernel, stride, padding, count_include_pad)
+def _avg_pool(x, kernel, stride, padding, count_include_pad=True, ceil_mode=False) -> np.ndarray:
+    windows, _ = _pool_windows(x, kernel, stride, padding, 0.0, (1, 1), ceil_mode)
+    return windows.sum(axis=0) / _avg_count(x.shape, kernel, stride, padding, count_include_pad, ceil_mode)
 
 
-def _avg_pool_grad(grad, x_shape, kernel, stride, padding, count_include_pad=True) -> np.ndarray:
-    share = grad / _avg_count(x_shape, kernel, stride, padding, count_include_pad)
-    _, slices = _pool_windows(np.zeros(x_shape), kernel, stride, padding, 0.0)
-    ph, pw = padding
-    grad_xp = np.zeros((x_shape[0], x_shape[1], x_shape[2] + 2 * ph, x_shape[3] + 2 * pw))
-    for rows, cols in slices:
-        grad_xp[:, :, rows, cols] += share
-    return grad_xp[:, :, ph:ph + x_shape[2], pw:pw + x_shape[3]]
+def _avg_pool_grad(grad, x_shape, kernel, stride, padding, count_include_pad=True, ceil_mode=False) -> np.ndarray:
+    share = grad / _avg_count(x_shape, kernel, stride, padding, count_include_pad, ceil_mode)
+    _, slices = _pool_windows(np.zeros(x_shape), kernel, stride, padding, 0.0, (1, 1), ceil_mode)
+    pads, _ = _pool_pads(x_shape, kernel, stride, padding, (1, 1), ceil_mode)
+    return _spread([share] * len(slices), slices, x_shape, pads)
 
 
 def _channels_last(a: np.ndarray) -> np.ndarray:
@@ -286,6 +322,49 @@ def test_avg_pool2d_backward_kernel(backend, case, count_include_pad):
                  f"{backend} avg_pool2d_backward, {case}, count_include_pad={count_include_pad}", **TOL)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("case", MAX_POOLS)
+def test_max_pool2d_kernels_with_dilation_and_ceil_mode(backend, case):
+    kernels, names = BACKENDS[backend]
+    x_shape, *options = MAX_POOLS[case]
+    x = RNG.integers(-2, 1, x_shape).astype(np.float64)
+    out, index = kernels.max_pool2d_forward(x, *options)
+    expected_out, expected_index = _max_pool(x, *options)
+    what = f"{backend} max_pool2d_forward of x {x_shape}, {case}"
+    assert_close(out, expected_out, names["max_pool2d_forward"], f"{what}: the maxima", **TOL)
+    assert_equal(np.asarray(index).astype(np.int64), expected_index, names["max_pool2d_forward"],
+                 f"{what}: the tap of each maximum (row-major di * kw + dj, the first one on ties)")
+    grad = RNG.standard_normal(expected_out.shape)
+    got = kernels.max_pool2d_backward(grad, expected_index, x_shape, *options)
+    assert_close(got, _max_pool_grad(grad, x, *options), names["max_pool2d_backward"],
+                 f"{backend} max_pool2d_backward, {case}: each gradient goes to its window's maximum", **TOL)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("case", CEIL_AVG_POOLS)
+@pytest.mark.parametrize("count_include_pad", [True, False])
+def test_avg_pool2d_kernels_in_ceil_mode(backend, case, count_include_pad):
+    kernels, names = BACKENDS[backend]
+    x_shape, *options = CEIL_AVG_POOLS[case]
+    x = RNG.standard_normal(x_shape)
+    what = f"{backend} avg_pool2d_forward, {case}, count_include_pad={count_include_pad}"
+    expected = _avg_pool(x, *options, count_include_pad, True)
+    got = kernels.avg_pool2d_forward(x, *options, count_include_pad, True)
+    assert_close(got, expected, names["avg_pool2d_forward"],
+                 f"{what} (the part of the last window past the padded input does not count)", **TOL)
+    got = kernels.avg_pool2d_forward(x, *options, count_include_pad, True, 5)
+    assert_close(got, expected * _avg_count(x_shape, *options, count_include_pad, True) / 5,
+                 names["avg_pool2d_forward"], f"{what}, divisor_override=5: every window's sum / 5", **TOL)
+    grad = RNG.standard_normal(expected.shape)
+    got = kernels.avg_pool2d_backward(grad, x_shape, *options, count_include_pad, True)
+    assert_close(got, _avg_pool_grad(grad, x_shape, *options, count_include_pad, True), names["avg_pool2d_backward"],
+                 f"{backend} avg_pool2d_backward, {case}, count_include_pad={count_include_pad}", **TOL)
+    got = kernels.avg_pool2d_backward(grad, x_shape, *options, count_include_pad, True, 5)
+    share = grad * _avg_count(x_shape, *options, count_include_pad, True) / 5
+    assert_close(got, _avg_pool_grad(share, x_shape, *options, count_include_pad, True), names["avg_pool2d_backward"],
+                 f"{backend} avg_pool2d_backward, {case}, divisor_override=5: each share is the gradient / 5", **TOL)
+
+
 # ------------------------------------------------------------------------------- Conv2dFunction
 
 X = RNG.standard_normal((2, 4, 5, 6))
@@ -384,6 +463,16 @@ def test_max_pool2d_layer_applies_its_options():
                  **TOL)
     assert_close(nn.MaxPool2d(2)(tinytorch.tensor(POOL_X)), _max_pool(POOL_X, (2, 2), (2, 2), (0, 0))[0],
                  MAX_POOL_LAYER, "MaxPool2d(2) of x (2, 3, 5, 6) (stride defaults to the kernel size)", **TOL)
+    layer = nn.MaxPool2d(2, stride=(2, 1), dilation=(1, 2), ceil_mode=True)
+    assert_close(layer(tinytorch.tensor(POOL_X)), _max_pool(POOL_X, (2, 2), (2, 1), (0, 0), (1, 2), True)[0],
+                 MAX_POOL_LAYER, f"{layer!r} of x (2, 3, 5, 6)", **TOL)
+    layer = nn.MaxPool2d(3, stride=2, return_indices=True)
+    got = layer(tinytorch.tensor(POOL_X))
+    if not isinstance(got, tuple) or len(got) != 2:
+        fail(f"{layer!r} must return (output, indices)", MAX_POOL_LAYER, got=type(got).__name__)
+    maxima = np.take_along_axis(POOL_X.reshape(2, 3, -1), np.asarray(got[1].data).reshape(2, 3, -1), -1)
+    assert_close(maxima.reshape(2, 3, 2, 2), _max_pool(POOL_X, (3, 3), (2, 2), (0, 0))[0], MAX_POOL_LAYER,
+                 f"{layer!r} of x (2, 3, 5, 6): the elements its indices point at (row * W + column)", **TOL)
 
 
 def test_max_pool2d_layer_gradient():
@@ -404,6 +493,12 @@ def test_avg_pool2d_layer_applies_its_options():
     layer = nn.AvgPool2d((2, 3), padding=(1, 0))
     assert_close(layer(tinytorch.tensor(POOL_X)), _avg_pool(POOL_X, (2, 3), (2, 3), (1, 0)), AVG_POOL_LAYER,
                  f"{layer!r} of x (2, 3, 5, 6) (zero padding counted)", **TOL)
+    layer = nn.AvgPool2d(2, ceil_mode=True)
+    assert_close(layer(tinytorch.tensor(POOL_X)), _avg_pool(POOL_X, (2, 2), (2, 2), (0, 0), True, True), AVG_POOL_LAYER,
+                 f"{layer!r} of x (2, 3, 5, 6) (the last row's windows are cut)", **TOL)
+    layer = nn.AvgPool2d(2, divisor_override=3)
+    assert_close(layer(tinytorch.tensor(POOL_X)), _avg_pool(POOL_X, (2, 2), (2, 2), (0, 0)) * 4 / 3, AVG_POOL_LAYER,
+                 f"{layer!r} of x (2, 3, 5, 6) (window sums divided by 3)", **TOL)
 
 
 def test_avg_pool2d_layer_gradient():
