@@ -11,12 +11,13 @@ import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from tinytorch.tensor import Tensor, empty, get_default_dtype, int64, ones, tensor, zeros
+from tinytorch.tensor import Tensor, empty, get_default_dtype, ones, zeros
 
 from . import functional_extra as F
 from . import init
 from .loss import _Loss
 from .module import Module
+from .normalization import _BatchNorm
 from .parameter import Parameter
 
 # ---------------------------------------------------------------------------------------------
@@ -267,7 +268,7 @@ class RMSNorm(Module):
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
 
 
-class _InstanceNorm(Module):
+class _InstanceNorm(_BatchNorm):
     """What InstanceNorm1d/2d/3d share: PyTorch's defaults are affine=False and no running statistics.
 
     With track_running_stats=True, training still normalises with each sample's own statistics and
@@ -278,23 +279,9 @@ class _InstanceNorm(Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = False,
                  track_running_stats: bool = False, dtype: Any = None, *, bias: bool = True) -> None:
-        super().__init__()
-        if not isinstance(num_features, int) or num_features < 1:
-            raise ValueError(f"{type(self).__name__}: num_features must be a positive int, got {num_features!r}")
-        self.num_features, self.eps, self.momentum = num_features, eps, momentum
-        self.affine, self.track_running_stats = affine, track_running_stats
-        dtype = dtype or get_default_dtype()
-        self.register_parameter("weight", Parameter(ones(num_features, dtype=dtype)) if affine else None)
-        self.register_parameter("bias", Parameter(zeros(num_features, dtype=dtype)) if affine and bias else None)
-        if track_running_stats:
-            self.register_buffer("running_mean", zeros(num_features, dtype=dtype))
-            self.register_buffer("running_var", ones(num_features, dtype=dtype))
-            # kept (and saved) for PyTorch's state dict layout; instance norm never counts batches
-            self.register_buffer("num_batches_tracked", tensor(0, dtype=int64))
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-            self.register_buffer("num_batches_tracked", None)
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, dtype)
+        if not bias:
+            self.register_parameter("bias", None)
 
     def forward(self, input: Tensor) -> Tensor:
         name, batched = type(self).__name__, self.spatial_dims + 2

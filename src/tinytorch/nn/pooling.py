@@ -80,26 +80,12 @@ class AvgPool2d(Module):
         return text
 
 
-class MaxPool1d(Module):
-    """MaxPool2d along the last axis of (N, C, L) or (C, L)."""
-
-    def __init__(self, kernel_size: int, stride: int | None = None, padding: int = 0, dilation: int = 1,
-                 return_indices: bool = False, ceil_mode: bool = False) -> None:
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = kernel_size if stride is None else stride
-        self.padding = padding
-        self.dilation = dilation
-        self.return_indices = return_indices
-        self.ceil_mode = ceil_mode
+class MaxPool1d(MaxPool2d):
+    """MaxPool2d along the last axis of (N, C, L) or (C, L); the same options, each one number."""
 
     def forward(self, input: Tensor) -> Tensor | tuple[Tensor, Tensor]:
         return max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
                           self.return_indices, op=repr(self))
-
-    def extra_repr(self) -> str:
-        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
 class AvgPool1d(Module):
