@@ -41,10 +41,10 @@ def interleaved_medians(
 
     The implementations take turns, so a busy machine slows them all alike and the ratios stay
     fair. On one thread a turn is one call: at least `rounds` rounds, more (up to 200) until
-    `min_seconds` have passed. With several threads a turn is a pause, then calls for at least
-    TURN_SECONDS, for `rounds` rounds (12 at most): after each call the idle worker threads of
-    OpenMP (PyTorch) and OpenBLAS (NumPy) keep spinning for a while and would take the cores
-    from whichever library runs next. Alternated call by call at 2 threads, a 1.2 ms TinyTorch MLP
+    `min_seconds` have passed. With several threads a turn is a pause, one untimed call, then timed
+    calls for at least TURN_SECONDS (three at least), for `rounds` rounds (12 at most): after each
+    call the idle worker threads of OpenMP (PyTorch) and OpenBLAS (NumPy) keep spinning for a
+    while and would take the cores from whichever library runs next. Alternated call by call at 2 threads, a 1.2 ms TinyTorch MLP
     step measured 3.8 ms.
     """
     for _ in range(warmup):
@@ -52,21 +52,20 @@ def interleaved_medians(
             step()
     times: dict[str, list[float]] = {name: [] for name in steps}
 
-    def call(name: str) -> float:
-        """Run one step, record its time, return the clock after it."""
+    def call(name: str) -> None:
         t0 = time.perf_counter()
         steps[name]()
-        end = time.perf_counter()
-        times[name].append(end - t0)
-        return end
+        times[name].append(time.perf_counter() - t0)
 
     if threaded():
         for _ in range(min(rounds, 12)):
             for name in steps:
                 time.sleep(SETTLE_SECONDS)
-                turn_start = time.perf_counter()
-                while call(name) - turn_start < TURN_SECONDS:
-                    pass
+                steps[name]()  # untimed: wakes this library's sleeping threads and refills the caches
+                turn_start, calls = time.perf_counter(), 0
+                while calls < 3 or time.perf_counter() - turn_start < TURN_SECONDS:
+                    call(name)
+                    calls += 1
     else:
         start, done = time.perf_counter(), 0
         while done < rounds or (time.perf_counter() - start < min_seconds and done < 200):
