@@ -123,6 +123,15 @@ def test_functions_of_integers_give_float32_like_pytorch() -> None:
     assert_close(t([1e-10]).log1p(), np.array([1e-10], dtype=np.float32), rtol=1e-6, atol=0)  # not 0: log1p is exact
 
 
+def test_erf_of_a_0d_float64_tensor() -> None:
+    """Regression: the float64 erf assigned into a NumPy scalar when given a 0-d tensor."""
+    x = t(0.5, dtype=tinytorch.float64, requires_grad=True)
+    y = x.erf()
+    assert y.shape == () and abs(y.item() - 0.5204998778130465) < 1e-14  # math.erf(0.5)
+    y.backward()
+    assert abs(x.grad.item() - 2 / np.sqrt(np.pi) * np.exp(-0.25)) < 1e-14
+
+
 def test_cumsum_and_cumprod_of_integers_and_bools_are_int64() -> None:
     assert t([True, False, True]).cumsum(0).dtype == tinytorch.int64
     counts = t(np.array([[1, 2], [3, 4]], dtype=np.int32))
@@ -220,6 +229,20 @@ def test_einsum_matches_numpy(equation: str, shapes: list[tuple[int, ...]]) -> N
     got = tinytorch.einsum(equation, *[t(a) for a in arrays])
     assert got.dtype == tinytorch.float32
     assert_close(got, np.einsum(equation, *arrays))
+
+
+@pytest.mark.parametrize("equation, shapes", [
+    ("bij,bjk->bik", [(0, 2, 3), (0, 3, 1)]),  # an empty batch
+    ("ij,ij->ij", [(2, 0), (2, 1)]),  # a size-1 axis broadcast to an empty one
+    ("ij->", [(0, 1)]),
+    ("iij->j", [(0, 0, 3)]),
+])
+def test_einsum_gradients_of_empty_operands_have_their_shapes(equation: str, shapes: list[tuple[int, ...]]) -> None:
+    """Regression: the backward took the larger of 1 and 0 as an axis's size and crashed on empty axes."""
+    operands = [tinytorch.ones(*shape, requires_grad=True) for shape in shapes]
+    tinytorch.einsum(equation, *operands).sum().backward()
+    for x in operands:
+        assert x.grad.shape == x.shape and not x.grad.numpy().any()  # nothing reaches an empty axis's partner
 
 
 def test_einsum_promotes_dtypes() -> None:
@@ -324,6 +347,7 @@ X = tinytorch.zeros(3, 4)
     (lambda: X.sort(dim=2), IndexError, "sort: dim 2 is out of range"),
     (lambda: X.roll((1, 2), 0), ValueError, "roll: 2 shifts given for 1 dims"),
     (lambda: X.roll((1, 2)), ValueError, "roll: without dims, shifts must be one int"),
+    (lambda: t(3.0).roll(1, 0), IndexError, "roll: dims 0 given for a 0-d tensor"),
     (lambda: X.repeat_interleave(t([1, 2]), dim=0), ValueError, "repeat_interleave: repeats must be one count or 3"),
     (lambda: X.flip(2), IndexError, "flip: dim 2 is out of range"),
     (lambda: X.broadcast_to((2, 5)), ValueError, r"broadcast_to: shape \(3, 4\) cannot be broadcast to \(2, 5\)"),

@@ -396,7 +396,7 @@ def _erf(x: np.ndarray) -> np.ndarray:
     poly = -z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (
         -0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (
             -0.82215223 + t * 0.17087277))))))))
-    result = 1 - t * np.exp(poly)
+    result = np.asarray(1 - t * np.exp(poly))  # an array even for a 0-d x, so it can be assigned into
     small = z < 3
     zs = z[small]
     term, total, square = zs.copy(), zs.copy(), zs * zs
@@ -514,7 +514,7 @@ class Einsum(Function):
         sizes: dict[str, int] = {}
         for spec, x in zip(self.subscripts, self.operands):
             for label, n in zip(spec, x.shape):
-                sizes[label] = max(sizes.get(label, 1), n)
+                sizes[label] = n if sizes.get(label, 1) == 1 else sizes[label]  # broadcast: 1 yields (even to 0)
         return tuple(self._gradient_of(k, grad, sizes) if self.needs_grad(k) else None
                      for k in range(len(self.operands)))
 

@@ -782,7 +782,9 @@ class Tensor:
     def roll(self, shifts: int | Sequence[int], dims: int | Sequence[int] | None = None) -> "Tensor":
         """Elements shifted by `shifts` along `dims`, wrapping around the end; without dims, over the
         flattened tensor (then reshaped back)."""
-        if dims is None or self.ndim == 0:
+        if self.ndim == 0 and dims is not None:
+            raise IndexError(f"roll: dims {dims} given for a 0-d tensor, which has no dims to roll along")
+        if dims is None:
             if not isinstance(shifts, (int, np.integer)):
                 raise ValueError(f"roll: without dims, shifts must be one int, got {shifts}")
             return self.flatten().roll(shifts, 0).reshape(self.shape)
