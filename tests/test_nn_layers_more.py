@@ -342,6 +342,32 @@ def test_nearest_interpolation_copies_integer_tensors_and_keeps_an_unchanged_siz
     assert F.interpolate(x, size=(3, 4)) is x
 
 
+def test_interpolate_with_a_scale_factor_keeps_pytorchs_same_size_and_doubling_shortcuts() -> None:
+    # PyTorch 2.13: an axis whose size the factor leaves unchanged is copied by the linear modes and
+    # by 2-d "nearest"; 2-d "nearest" also doubles an axis that doubles (out // 2), whatever the
+    # factor. Its 1-d and 3-d "nearest" and "nearest-exact" use 1 / factor.
+    x = tt.arange(6.0).reshape(1, 1, 3, 2)
+    assert F.interpolate(x, scale_factor=1.3).tolist() == [[[[0, 1], [2, 3], [4, 5]]]]
+    assert F.interpolate(x, scale_factor=(1.3, 2.3)).tolist() == [[[[0, 0, 1, 1], [2, 2, 3, 3], [4, 4, 5, 5]]]]
+    assert F.interpolate(x, scale_factor=1.3, mode="nearest-exact").tolist() == [[[[0, 1], [2, 3], [2, 3]]]]
+    assert F.interpolate(tt.arange(3.0).reshape(1, 1, 3), scale_factor=1.3).tolist() == [[[0, 0, 1]]]
+    assert F.interpolate(tt.arange(2.0).reshape(1, 1, 2), scale_factor=2.3).tolist() == [[[0, 0, 0, 1]]]
+    volume = tt.arange(3.0).reshape(1, 1, 1, 1, 3)
+    assert F.interpolate(volume, scale_factor=1.3).flatten().tolist() == [0, 0, 1]
+    assert_close(F.interpolate(x, scale_factor=(1.3, 1.6), mode="bilinear"),
+                 tt.tensor([[[[0.0, 0.4375, 1.0], [2.0, 2.4375, 3.0], [4.0, 4.4375, 5.0]]]]), rtol=0, atol=1e-6)
+    assert_close(F.interpolate(volume, scale_factor=1.3, mode="trilinear"), volume, rtol=0, atol=0)
+    line = tt.arange(4.0).reshape(1, 1, 4)
+    assert_close(F.interpolate(line, scale_factor=0.9, mode="linear"),  # 4 -> 3 uses 1 / 0.9
+                 tt.tensor([[[1 / 18, 7 / 6, 41 / 18]]]), rtol=0, atol=1e-6)
+
+
+def test_prelu_takes_a_0_dim_input_and_keeps_its_shape() -> None:
+    out = F.prelu(tt.tensor(-2.0), tt.tensor([0.25]))
+    assert out.shape == () and out.item() == -0.5
+    assert nn.PReLU()(tt.tensor([-4.0, 1.0])).tolist() == [-1.0, 1.0]
+
+
 def test_one_hot_and_identity() -> None:
     assert F.one_hot(tt.tensor([2, 0]), 3).tolist() == [[0, 0, 1], [1, 0, 0]]
     x = tt.randn(2, 3)
@@ -376,7 +402,6 @@ ERRORS = [
     (lambda: nn.PReLU(0), ValueError, "PReLU: num_parameters must be a positive int, got 0"),
     (lambda: nn.PReLU(4)(tt.randn(2, 3, 5)), ValueError,
      r"prelu: weight of shape \(4,\) must hold 1 slope or one per channel \(3 for input of shape \(2, 3, 5\)\)"),
-    (lambda: F.prelu(tt.tensor(1.0), tt.ones(1)), ValueError, "prelu: input must have at least 1 dim"),
     (lambda: F.smooth_l1_loss(tt.randn(3), tt.randn(3), beta=-1.0), ValueError, "smooth_l1_loss: beta must be >= 0"),
     (lambda: F.smooth_l1_loss(tt.randn(3), tt.randn(3, 1)), ValueError,
      r"smooth_l1_loss: target shape \(3, 1\) differs from input shape \(3,\)"),
@@ -399,6 +424,13 @@ ERRORS = [
     (lambda: F.pairwise_distance(tt.randn(3, 4), tt.randn(3, 5)), ValueError, "pairwise_distance: x1 of shape"),
     (lambda: F.one_hot(tt.tensor([0.0, 1.0])), TypeError, "one_hot: expected an int64 tensor of class indices"),
     (lambda: F.one_hot(tt.tensor([0, 3]), 3), ValueError, r"one_hot: class values must lie in \[0, 2\]"),
+    (lambda: F.one_hot(tt.zeros(4, 0).long(), 0), ValueError,
+     "one_hot: cannot infer num_classes from an empty tensor; pass num_classes >= 1, got 0"),
+    (lambda: F.group_norm(tt.randn(1, 3), 3), ValueError,
+     r"group_norm: expected more than 1 value per group when training, got input of shape \(1, 3\)"),
+    (lambda: nn.GroupNorm(1, 1)(tt.randn(1, 1)), ValueError, "group_norm: expected more than 1 value per group"),
+    (lambda: F.interpolate(tt.randn(1, 1, 4), size=3, recompute_scale_factor=True), ValueError,
+     "interpolate: recompute_scale_factor=True is not meaningful with an explicit size"),
     (lambda: F.interpolate(tt.randn(2, 3), scale_factor=2), ValueError,
      r"interpolate: expected \(N, C, L\), \(N, C, H, W\) or \(N, C, D, H, W\) input, got shape \(2, 3\)"),
     (lambda: F.interpolate(tt.randn(1, 1, 4)), ValueError, "interpolate: give exactly one of size and scale_factor"),

@@ -250,6 +250,19 @@ def test_indices_of_an_unbatched_input_and_float32(name: str) -> None:
         np.testing.assert_array_equal(indices.data, np.argmax(x.data[0, 0].reshape(7, 3, 2), -1) + [0, 2, 4])
 
 
+@pytest.mark.parametrize("name", BACKENDS)
+def test_indices_of_windows_that_are_all_minus_infinity_are_pytorchs(name: str) -> None:
+    # A window whose elements are all -inf (or that lies wholly on the padding) has no maximum of its
+    # own; PyTorch 2.13 then reports its first tap at or after row 0 and column 0, never a padding one.
+    with backend.use(name):
+        _, indices = F.max_pool2d(tinytorch.full((1, 1, 3, 3), -math.inf), 3, 1, 1, return_indices=True)
+        assert indices.tolist() == [[[[0, 0, 1], [0, 0, 1], [3, 3, 4]]]]
+        _, indices = F.max_pool2d(tinytorch.arange(8.0).reshape(1, 1, 1, 8), 3, None, 1, 2, True, True)
+        assert indices.tolist() == [[[[9, 10, 13]]]]  # dilation 2 taps only padding rows
+        _, indices = F.max_pool1d(tinytorch.tensor([[[1.0, 2.0]]]), 2, None, 1, 3, True, True)
+        assert indices.tolist() == [[[2]]]
+
+
 def test_adaptive_avg_pool_of_one_is_the_global_mean() -> None:
     x = tinytorch.randn(3, 4, 5, 7, dtype=tinytorch.float64)
     assert_close(AdaptiveAvgPool2d(1)(x), x.data.mean(axis=(2, 3), keepdims=True))

@@ -84,14 +84,14 @@ def softsign(input: Tensor) -> Tensor:
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """x for x > 0, weight * x otherwise, with a learned slope per channel (dim 1) or one shared slope."""
-    if input.ndim == 0:
-        raise ValueError("prelu: input must have at least 1 dim, got a 0-dim tensor")
     channels = input.shape[1] if input.ndim >= 2 else 1
     if weight.ndim > 1 or weight.numel() not in (1, channels):
         raise ValueError(f"prelu: weight of shape {weight.shape} must hold 1 slope or one per channel "
                          f"({channels} for input of shape {input.shape})")
     if weight.numel() > 1:
         weight = weight.reshape((channels,) + (1,) * (input.ndim - 2))  # (C, 1, ...) against (N, C, ...)
+    else:
+        weight = weight.reshape(())  # one slope: the output keeps the input's shape, even a 0-dim one
     return where(input > 0, input, weight * input)
 
 
@@ -245,6 +245,9 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
     if not isinstance(num_groups, int) or num_groups < 1 or channels % num_groups:
         raise ValueError(f"group_norm: {channels} channels of input {input.shape} are not divisible into "
                          f"num_groups={num_groups}")
+    if input.numel() == num_groups:  # PyTorch's check: one value per group in the whole batch
+        raise ValueError(f"group_norm: expected more than 1 value per group when training, got input of shape "
+                         f"{input.shape} with num_groups={num_groups}")
     groups = input.reshape(input.shape[0], num_groups, -1)           # (N, G, C/G * positions)
     mean = groups.mean(dim=-1, keepdim=True)
     centered = groups - mean
@@ -361,9 +364,10 @@ def one_hot(input: Tensor, num_classes: int = -1) -> Tensor:
     if input.dtype != int64:
         raise TypeError(f"one_hot: expected an int64 tensor of class indices, got dtype {input.dtype}")
     labels = input.data
+    if labels.size == 0 and num_classes < 1:
+        raise ValueError(f"one_hot: cannot infer num_classes from an empty tensor; pass num_classes >= 1, "
+                         f"got {num_classes}")
     if num_classes == -1:
-        if labels.size == 0:
-            raise ValueError("one_hot: cannot infer num_classes from an empty tensor; pass num_classes")
         num_classes = int(labels.max()) + 1
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
         raise ValueError(f"one_hot: class values must lie in [0, {num_classes - 1}] for num_classes="
@@ -430,6 +434,8 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
         raise ValueError(f"interpolate: align_corners can only be set with the linear modes, not {mode!r}")
     if (size is None) == (scale_factor is None):
         raise ValueError("interpolate: give exactly one of size and scale_factor")
+    if size is not None and recompute_scale_factor:
+        raise ValueError("interpolate: recompute_scale_factor=True is not meaningful with an explicit size")
     in_sizes = input.shape[2:]
     if size is not None:
         out_sizes = tuple(int(n) for n in _per_dim(size, spatial, "size", input))
@@ -444,8 +450,13 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
     out = input
     for axis, n_in, n_out, factor in zip(range(2, input.ndim), in_sizes, out_sizes, scales):
         if linear:
-            out = _linear_along(out, axis, n_in, n_out, factor, bool(align_corners))
+            # PyTorch copies an axis whose size does not change, whatever the scale_factor
+            out = _linear_along(out, axis, n_in, n_out, None if n_out == n_in else factor, bool(align_corners))
         else:
+            # PyTorch's 2-d "nearest" kernel copies an axis that keeps its size and doubles one that
+            # doubles, whatever the scale_factor (its 1-d and 3-d kernels use the factor)
+            if mode == "nearest" and spatial == 2 and n_out in (n_in, 2 * n_in):
+                factor = None
             out = _gather(out, axis, _nearest_index(n_in, n_out, factor, exact=mode == "nearest-exact"))
     return out
 

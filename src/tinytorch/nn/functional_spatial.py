@@ -170,13 +170,20 @@ class MaxPool2dFunction(Function):
     def flat_indices(self) -> np.ndarray:
         """Where each maximum is, as PyTorch's return_indices gives it: row * W + column in its
         (H, W) plane (int64). The kernels report tap di * kw + dj of window (i, j), which reads
-        row i * stride - pad + di * dilation (and the same for columns)."""
+        row i * stride - pad + di * dilation (and the same for columns). A tap on the padding wins
+        only when the whole window is -inf; PyTorch then reports the window's first tap at or
+        after row 0 and column 0, so we do too."""
         (_, kw), (sh, sw), (ph, pw), (dh, dw), _ = self.options
         tap = self.index.astype(np.int64)  # (N, C, Ho, Wo)
         ho, wo = tap.shape[2:]
-        rows = (np.arange(ho) * sh - ph)[:, None] + (tap // kw) * dh
-        cols = np.arange(wo) * sw - pw + (tap % kw) * dw
-        return rows * self.x_shape[3] + cols
+        h, w = self.x_shape[2:]
+        row_start, col_start = np.arange(ho) * sh - ph, np.arange(wo) * sw - pw
+        rows = row_start[:, None] + (tap // kw) * dh
+        cols = col_start + (tap % kw) * dw
+        first_row = np.where(row_start < 0, row_start % dh, row_start)[:, None]  # (Ho, 1): first tap >= 0
+        first_col = np.where(col_start < 0, col_start % dw, col_start)  # (Wo,)
+        on_padding = (rows < 0) | (rows >= h) | (cols < 0) | (cols >= w)
+        return np.where(on_padding, first_row * w + first_col, rows * w + cols)
 
 
 class AvgPool2dFunction(Function):
