@@ -343,6 +343,8 @@ X = tinytorch.zeros(3, 4)
     (lambda: tinytorch.zeros(2, 2, 2).trace(), ValueError, "trace: expected a 2-D tensor"),
     (lambda: t([1, 2]).norm(), TypeError, "norm: expected a floating point tensor, got int64"),
     (lambda: X.norm(p="nuc"), ValueError, "norm: p='nuc' is not supported"),
+    (lambda: tinytorch.zeros(0, 3).norm(-1, dim=0), ValueError, r"norm: the -1-norm of no elements is undefined"),
+    (lambda: tinytorch.zeros(0, 1).norm(INF), ValueError, r"norm: the inf-norm of no elements is undefined"),
     (lambda: X.topk(5), ValueError, r"topk: k=5 is out of range for dim -1 of size 4 \(shape \(3, 4\)\)"),
     (lambda: X.sort(dim=2), IndexError, "sort: dim 2 is out of range"),
     (lambda: X.roll((1, 2), 0), ValueError, "roll: 2 shifts given for 1 dims"),

@@ -604,6 +604,10 @@ class Tensor:
             return _apply(ops.StdSqrt, (self * self).sum(dims, keepdim))  # sqrt whose gradient at 0 is 0
         if isinstance(p, str):
             raise ValueError(f"norm: p={p!r} is not supported; give a number, inf or 'fro'")
+        reduced = range(self.ndim) if dims is None else (dims,) if isinstance(dims, int) else dims
+        if (p < 0 or p == math.inf) and any(self.shape[d] == 0 for d in reduced):
+            raise ValueError(f"norm: the {p}-norm of no elements is undefined (it has no identity); "
+                             f"shape {self.shape}, dim {dim}")
         size = self.abs()
         if p == math.inf:
             return size.amax(dims, keepdim)
