@@ -362,6 +362,13 @@ def test_interpolate_with_a_scale_factor_keeps_pytorchs_same_size_and_doubling_s
                  tt.tensor([[[1 / 18, 7 / 6, 41 / 18]]]), rtol=0, atol=1e-6)
 
 
+def test_hardtanh_and_relu6_keep_integer_tensors_integer_with_truncated_bounds() -> None:
+    x = tt.tensor([-4, -1, 0, 2, 7])
+    for out, expected in ((F.hardtanh(x), [-1, -1, 0, 1, 1]), (F.hardtanh(x, -0.5, 2.5), [0, 0, 0, 2, 2]),
+                          (F.hardtanh(x, -1.5, 2.9), [-1, -1, 0, 2, 2]), (nn.ReLU6()(x), [0, 0, 0, 2, 6])):
+        assert out.dtype == tt.int64 and out.tolist() == expected
+
+
 def test_prelu_takes_a_0_dim_input_and_keeps_its_shape() -> None:
     out = F.prelu(tt.tensor(-2.0), tt.tensor([0.25]))
     assert out.shape == () and out.item() == -0.5
@@ -400,6 +407,14 @@ ERRORS = [
     (lambda: nn.Hardtanh(1.0, -1.0), ValueError, r"Hardtanh: max_val \(-1.0\) must be greater than min_val \(1.0\)"),
     (lambda: F.hardtanh(tt.randn(3), 2.0, 1.0), ValueError, r"hardtanh: min_val \(2.0\) cannot be greater than"),
     (lambda: nn.PReLU(0), ValueError, "PReLU: num_parameters must be a positive int, got 0"),
+    (lambda: F.prelu(tt.tensor([-4, 2]), tt.tensor([1])), TypeError,
+     "prelu: expected a floating-point input, got dtype int64"),
+    (lambda: F.elu(tt.tensor([-4, 2])), TypeError, "elu: expected a floating-point input, got dtype int64"),
+    (lambda: nn.Softplus()(tt.tensor([1])), TypeError, "softplus: expected a floating-point input"),
+    (lambda: nn.Mish()(tt.tensor([1])), TypeError, "mish: expected a floating-point input"),
+    (lambda: nn.Hardsigmoid()(tt.tensor([1])), TypeError, "hardsigmoid: expected a floating-point input"),
+    (lambda: nn.Hardswish()(tt.tensor([1])), TypeError, "hardswish: expected a floating-point input"),
+    (lambda: F.hardtanh(tt.tensor([True, False])), TypeError, "hardtanh: bool inputs are not supported"),
     (lambda: nn.PReLU(4)(tt.randn(2, 3, 5)), ValueError,
      r"prelu: weight of shape \(4,\) must hold 1 slope or one per channel \(3 for input of shape \(2, 3, 5\)\)"),
     (lambda: F.smooth_l1_loss(tt.randn(3), tt.randn(3), beta=-1.0), ValueError, "smooth_l1_loss: beta must be >= 0"),

@@ -25,10 +25,17 @@ from tinytorch.tensor import Tensor, arange, int64, maximum, where
 # ---------------------------------------------------------------------------------------------
 
 
+def _check_floating(input: Tensor, op: str) -> None:
+    """The smooth activations are defined on floating-point tensors only (PyTorch raises for ints)."""
+    if input.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating-point input, got dtype {input.dtype}")
+
+
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, alpha * (e**x - 1) otherwise: like ReLU, but negative inputs saturate at -alpha."""
     # e**x only of x <= 0: a large x would overflow in the branch that `where` throws away, and its
     # zero gradient times inf would still poison the backward with NaN
+    _check_floating(input, "elu")
     negative = alpha * (input.clamp(max=0.0).exp() - 1)
     return where(input > 0, input, negative)
 
@@ -41,19 +48,28 @@ def _log1p_exp(z: Tensor) -> Tensor:
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + e**(beta x)) / beta, a smooth ReLU; where beta x > threshold it returns x itself."""
+    _check_floating(input, "softplus")
     z = input * beta
     return where(z > threshold, input, _log1p_exp(z) / beta)
 
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """x * tanh(softplus(x)) (Misra 2019), a smooth, non-monotonic relative of SiLU."""
+    _check_floating(input, "mish")
     return input * _log1p_exp(input).tanh()
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
-    """x clipped to [min_val, max_val]; the gradient is 1 strictly inside and 0 on and beyond the edges."""
+    """x clipped to [min_val, max_val]; the gradient is 1 strictly inside and 0 on and beyond the edges.
+
+    An integer tensor stays integer, clipped to the bounds truncated to ints (as PyTorch does).
+    """
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
+    if input.dtype.kind == "b":
+        raise TypeError("hardtanh: bool inputs are not supported")
+    if input.dtype.kind in "iu":
+        return input.clamp(int(min_val), int(max_val))
     inside = (input > min_val) & (input < max_val)
     return where(inside, input, input.clamp(min_val, max_val).detach())
 
@@ -65,6 +81,7 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """relu6(x + 3) / 6: a piecewise-linear sigmoid, 0 below -3 and 1 above 3."""
+    _check_floating(input, "hardsigmoid")
     return hardtanh(input + 3, 0.0, 6.0) / 6
 
 
@@ -73,6 +90,7 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
 
     Written piecewise so that the gradient at the kinks is PyTorch's: 0 at -3 and 1 at 3.
     """
+    _check_floating(input, "hardswish")
     middle = input * (input + 3) / 6
     return where(input <= -3, 0.0, where(input < 3, middle, input))
 
@@ -84,6 +102,7 @@ def softsign(input: Tensor) -> Tensor:
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """x for x > 0, weight * x otherwise, with a learned slope per channel (dim 1) or one shared slope."""
+    _check_floating(input, "prelu")
     channels = input.shape[1] if input.ndim >= 2 else 1
     if weight.ndim > 1 or weight.numel() not in (1, channels):
         raise ValueError(f"prelu: weight of shape {weight.shape} must hold 1 slope or one per channel "
