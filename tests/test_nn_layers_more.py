@@ -369,6 +369,16 @@ def test_hardtanh_and_relu6_keep_integer_tensors_integer_with_truncated_bounds()
         assert out.dtype == tt.int64 and out.tolist() == expected
 
 
+def test_mixed_integer_and_float_arguments_that_pytorch_accepts() -> None:
+    assert F.smooth_l1_loss(tt.tensor([1, 2]), tt.tensor([1.0, 3.0])).item() == 0.25
+    assert F.huber_loss(tt.tensor([1.0, 2.0]), tt.tensor([1, 4])).item() == 0.75
+    assert_close(F.cosine_similarity(tt.tensor([[3, 4]]), tt.tensor([[4.0, 3.0]])), tt.tensor([0.96]))
+    running_mean, running_var = tt.zeros(1, dtype=tt.float64), tt.ones(1, dtype=tt.float64)
+    out = F.instance_norm(tt.tensor([[[1.0, 3.0]]]), running_mean, running_var)  # float32 input, float64 buffers
+    assert out.dtype == tt.float32 and running_mean.dtype == tt.float64
+    assert running_mean.item() == pytest.approx(0.2, abs=1e-7)
+
+
 def test_prelu_takes_a_0_dim_input_and_keeps_its_shape() -> None:
     out = F.prelu(tt.tensor(-2.0), tt.tensor([0.25]))
     assert out.shape == () and out.item() == -0.5
@@ -415,6 +425,25 @@ ERRORS = [
     (lambda: nn.Hardsigmoid()(tt.tensor([1])), TypeError, "hardsigmoid: expected a floating-point input"),
     (lambda: nn.Hardswish()(tt.tensor([1])), TypeError, "hardswish: expected a floating-point input"),
     (lambda: F.hardtanh(tt.tensor([True, False])), TypeError, "hardtanh: bool inputs are not supported"),
+    (lambda: nn.PReLU()(tt.randn(2, 3, dtype=tt.float64)), TypeError,
+     "prelu: input is float64 but weight is float32; convert one of them"),
+    (lambda: nn.GroupNorm(3, 3)(tt.randn(2, 3, 4, dtype=tt.float64)), TypeError,
+     "group_norm: input is float64 but weight is float32; convert one of them"),
+    (lambda: nn.InstanceNorm1d(3, affine=True)(tt.randn(2, 3, 4, dtype=tt.float64)), TypeError,
+     "instance_norm: input is float64 but weight is float32"),
+    (lambda: F.group_norm(tt.tensor([[[1, 2]]]), 1), TypeError, "group_norm: expected a floating-point input"),
+    (lambda: F.rms_norm(tt.tensor([[1, 2]]), 2), TypeError, "rms_norm: expected a floating-point input"),
+    (lambda: F.instance_norm(tt.tensor([[[1, 2]]])), TypeError, "instance_norm: expected a floating-point input"),
+    (lambda: F.smooth_l1_loss(tt.tensor([1, 2]), tt.tensor([1, 3])), TypeError,
+     "smooth_l1_loss: expected a floating-point input or target, got dtype int64"),
+    (lambda: F.huber_loss(tt.tensor([1, 2]), tt.tensor([1.0, 3.0])), TypeError,
+     "huber_loss: expected a floating-point input, got dtype int64"),
+    (lambda: F.kl_div(tt.tensor([1.0, 2.0]), tt.tensor([1, 3])), TypeError,
+     "kl_div: expected floating-point input and target, got dtypes float32 and int64"),
+    (lambda: F.cosine_similarity(tt.tensor([[1, 2]]), tt.tensor([[1, 2]])), TypeError,
+     "cosine_similarity: expected a floating-point x1 or x2, got dtypes int64 and int64"),
+    (lambda: F.pairwise_distance(tt.tensor([[1, 2]]), tt.tensor([[1, 2]])), TypeError,
+     "pairwise_distance: expected a floating-point x1 or x2"),
     (lambda: nn.PReLU(4)(tt.randn(2, 3, 5)), ValueError,
      r"prelu: weight of shape \(4,\) must hold 1 slope or one per channel \(3 for input of shape \(2, 3, 5\)\)"),
     (lambda: F.smooth_l1_loss(tt.randn(3), tt.randn(3), beta=-1.0), ValueError, "smooth_l1_loss: beta must be >= 0"),

@@ -103,6 +103,8 @@ def softsign(input: Tensor) -> Tensor:
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """x for x > 0, weight * x otherwise, with a learned slope per channel (dim 1) or one shared slope."""
     _check_floating(input, "prelu")
+    if weight.dtype != input.dtype:
+        raise TypeError(f"prelu: input is {input.dtype} but weight is {weight.dtype}; convert one of them")
     channels = input.shape[1] if input.ndim >= 2 else 1
     if weight.ndim > 1 or weight.numel() not in (1, channels):
         raise ValueError(f"prelu: weight of shape {weight.shape} must hold 1 slope or one per channel "
@@ -156,6 +158,8 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta:
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
     diff = input - _target_like(input, target, "smooth_l1_loss")
+    if diff.dtype.kind != "f":
+        raise TypeError(f"smooth_l1_loss: expected a floating-point input or target, got dtype {diff.dtype}")
     size = diff.abs()
     if beta == 0:
         return _reduce(size, reduction)
@@ -169,6 +173,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
     `weight` (the input's shape) scales each element's loss before the reduction.
     """
     _check_reduction(reduction, "huber_loss")
+    _check_floating(input, "huber_loss")
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be > 0, got {delta}")
     diff = input - _target_like(input, target, "huber_loss")
@@ -190,6 +195,9 @@ def kl_div(input: Tensor, target: Tensor, reduction: str = "mean", log_target: b
     """
     _check_reduction(reduction, "kl_div", ("mean", "batchmean", "sum", "none"))
     target = _target_like(input, target, "kl_div")
+    if input.dtype.kind != "f" or target.dtype.kind != "f":
+        raise TypeError(f"kl_div: expected floating-point input and target, got dtypes {input.dtype} and "
+                        f"{target.dtype}")
     if log_target:
         loss = target.exp() * (target - input)
     else:
@@ -242,6 +250,9 @@ def _per_channel(param: Tensor | None, input: Tensor, name: str, op: str) -> Ten
 
 
 def _affine(x: Tensor, input: Tensor, weight: Tensor | None, bias: Tensor | None, op: str) -> Tensor:
+    for name, param in (("weight", weight), ("bias", bias)):
+        if param is not None and param.dtype != input.dtype:
+            raise TypeError(f"{op}: input is {input.dtype} but {name} is {param.dtype}; convert one of them")
     weight, bias = _per_channel(weight, input, "weight", op), _per_channel(bias, input, "bias", op)
     if weight is not None:
         x = x * weight
@@ -260,6 +271,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
     """
     if input.ndim < 2:
         raise ValueError(f"group_norm: expected input of shape (N, C, *), got shape {input.shape}")
+    _check_floating(input, "group_norm")
     channels = input.shape[1]
     if not isinstance(num_groups, int) or num_groups < 1 or channels % num_groups:
         raise ValueError(f"group_norm: {channels} channels of input {input.shape} are not divisible into "
@@ -282,6 +294,7 @@ def rms_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Tenso
     No mean is subtracted and there is no bias: cheaper than LayerNorm and as good in practice.
     eps=None uses the machine epsilon of the input's dtype, like PyTorch.
     """
+    _check_floating(input, "rms_norm")
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if not shape or input.shape[input.ndim - len(shape):] != shape:
         raise ValueError(f"rms_norm: input of shape {input.shape} does not end in normalized_shape {shape}")
@@ -305,6 +318,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
     """
     if input.ndim < 3:
         raise ValueError(f"instance_norm: expected input of shape (N, C, *) with positions, got shape {input.shape}")
+    _check_floating(input, "instance_norm")
     dims = tuple(range(2, input.ndim))
     positions = math.prod(input.shape[2:])
     if not use_input_stats:
@@ -350,7 +364,10 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
         raise ValueError(f"cosine_similarity: x1 of shape {x1.shape} and x2 of shape {x2.shape} do not "
                          "broadcast together") from None
     dim = _check_dim(shape, dim, "cosine_similarity")
-    x1, x2 = x1.expand(shape), x2.expand(shape)
+    if x1.dtype.kind != "f" and x2.dtype.kind != "f":
+        raise TypeError(f"cosine_similarity: expected a floating-point x1 or x2, got dtypes {x1.dtype} and {x2.dtype}")
+    dtype = np.result_type(x1.dtype, x2.dtype)  # an integer side takes the other's float dtype
+    x1, x2 = x1.to(dtype).expand(shape), x2.to(dtype).expand(shape)
 
     def unit(x: Tensor) -> Tensor:
         norm = x.norm(2, dim, keepdim=True)
@@ -372,6 +389,8 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
     except ValueError:
         raise ValueError(f"pairwise_distance: x1 of shape {x1.shape} and x2 of shape {x2.shape} do not "
                          "broadcast together") from None
+    if x1.dtype.kind != "f" and x2.dtype.kind != "f":
+        raise TypeError(f"pairwise_distance: expected a floating-point x1 or x2, got dtypes {x1.dtype} and {x2.dtype}")
     return (x1 - x2 + eps).norm(p, -1, keepdim)
 
 
