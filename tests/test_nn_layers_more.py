@@ -9,6 +9,7 @@ finite-difference gradients in float64 away from kinks, container behaviour, and
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 
 import numpy as np
 import pytest
@@ -324,6 +325,17 @@ def test_parameter_dict_registers_and_updates_like_pytorch() -> None:
     np.testing.assert_allclose(params["a"].data, [0.0, 0.0])
     with pytest.raises(KeyError, match='cannot contain "."'):
         params["a.b"] = tt.ones(1)
+
+
+def test_parameter_dict_orders_keys_and_takes_another_parameter_dict_like_pytorch() -> None:
+    # PyTorch 2.13 adds a plain dict in sorted key order; an OrderedDict, a ParameterDict or a list of
+    # pairs keeps its own order (this decides the order of parameters() and so of an optimizer's state)
+    assert list(nn.ParameterDict({"b": tt.ones(1), "a": tt.ones(1)})) == ["a", "b"]
+    params = nn.ParameterDict(OrderedDict([("z", tt.ones(1)), ("y", tt.ones(1))]))
+    params.update(nn.ParameterDict([("x", tt.ones(2)), ("w", tt.ones(2))]))
+    params.update({"v": tt.ones(3), "u": tt.ones(3)})
+    assert list(params) == ["z", "y", "x", "w", "u", "v"]
+    assert [name for name, _ in params.named_parameters()] == list(params)
 
 
 def test_unflatten_inverts_flatten_inside_a_sequential() -> None:

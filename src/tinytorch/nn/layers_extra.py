@@ -8,6 +8,7 @@ interchange with it.
 from __future__ import annotations
 
 import warnings
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -466,8 +467,16 @@ class ParameterDict(Module):
     def clear(self) -> None:
         self._parameters.clear()
 
-    def update(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
-        for key, value in (parameters.items() if isinstance(parameters, Mapping) else parameters):
+    def update(self, parameters: Mapping[str, Any] | ParameterDict | Iterable[tuple[str, Any]]) -> None:
+        """Add or replace entries. An OrderedDict, a ParameterDict or a sequence of (key, value) pairs
+        keeps its order; any other mapping is added in sorted key order, as PyTorch does."""
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            pairs: Iterable[tuple[str, Any]] = parameters.items()
+        elif isinstance(parameters, Mapping):
+            pairs = sorted(parameters.items())
+        else:
+            pairs = parameters
+        for key, value in pairs:
             self[key] = value
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
