@@ -251,7 +251,7 @@ def test_indices_of_an_unbatched_input_and_float32(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", BACKENDS)
-def test_indices_of_windows_that_are_all_minus_infinity_are_pytorchs(name: str) -> None:
+def test_windows_that_are_all_minus_infinity_point_at_pytorchs_element(name: str) -> None:
     # A window whose elements are all -inf (or that lies wholly on the padding) has no maximum of its
     # own; PyTorch 2.13 then reports its first tap at or after row 0 and column 0, never a padding one.
     with backend.use(name):
@@ -261,6 +261,12 @@ def test_indices_of_windows_that_are_all_minus_infinity_are_pytorchs(name: str) 
         assert indices.tolist() == [[[[9, 10, 13]]]]  # dilation 2 taps only padding rows
         _, indices = F.max_pool1d(tinytorch.tensor([[[1.0, 2.0]]]), 2, None, 1, 3, True, True)
         assert indices.tolist() == [[[2]]]
+        # ... and that element gets the window's gradient
+        x = tinytorch.full((1, 1, 3, 3), -math.inf)
+        x.data[0, 0, 2, 2] = 1.0
+        x.requires_grad = True
+        F.max_pool2d(x, 3, 1, 1).sum().backward()
+        assert x.grad.tolist() == [[[[3, 1, 0], [1, 0, 0], [0, 0, 4]]]]
 
 
 def test_adaptive_avg_pool_of_one_is_the_global_mean() -> None:

@@ -161,8 +161,26 @@ class MaxPool2dFunction(Function):
                 padding: tuple[int, int], dilation: tuple[int, int], ceil_mode: bool) -> np.ndarray:
         self.kernels, self.x_shape = backend.get(), x.shape
         self.options = (kernel_size, stride, padding, dilation, ceil_mode)
-        out, self.index = self.kernels.max_pool2d_forward(x, *self.options)  # index: the tap that won
+        out, index = self.kernels.max_pool2d_forward(x, *self.options)  # index: the tap that won
+        self.index = self._off_the_padding(index)
         return out
+
+    def _off_the_padding(self, tap: np.ndarray) -> np.ndarray:
+        """A padding tap wins only when the whole window is -inf. PyTorch then takes the window's
+        first tap at or after row 0 and column 0 (which gets the gradient), so we do too."""
+        (kh, kw), (sh, sw), (ph, pw), (dh, dw), _ = self.options
+        h, w = self.x_shape[2:]
+        ho, wo = tap.shape[2:]
+        row_start, col_start = np.arange(ho) * sh - ph, np.arange(wo) * sw - pw
+        first_di = np.where(row_start < 0, -(row_start // dh), 0)  # (Ho,): ceil(-start / dilation) rows in
+        first_dj = np.where(col_start < 0, -(col_start // dw), 0)  # (Wo,)
+        has_input = (((first_di < kh) & (row_start + first_di * dh < h))[:, None]
+                     & ((first_dj < kw) & (col_start + first_dj * dw < w)))  # (Ho, Wo): some tap reads the input
+        rows = row_start[:, None] + (tap // kw) * dh
+        cols = col_start + (tap % kw) * dw
+        on_padding = (rows < 0) | (rows >= h) | (cols < 0) | (cols >= w)
+        first = first_di[:, None] * kw + first_dj  # (Ho, Wo)
+        return np.where(on_padding & has_input, first, tap).astype(tap.dtype)
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
         return (self.kernels.max_pool2d_backward(grad, self.index, self.x_shape, *self.options),)
@@ -170,9 +188,9 @@ class MaxPool2dFunction(Function):
     def flat_indices(self) -> np.ndarray:
         """Where each maximum is, as PyTorch's return_indices gives it: row * W + column in its
         (H, W) plane (int64). The kernels report tap di * kw + dj of window (i, j), which reads
-        row i * stride - pad + di * dilation (and the same for columns). A tap on the padding wins
-        only when the whole window is -inf; PyTorch then reports the window's first tap at or
-        after row 0 and column 0, so we do too."""
+        row i * stride - pad + di * dilation (and the same for columns). A window whose taps all
+        miss the input (dilation can do that) gets PyTorch's index all the same: its first tap at or
+        after row 0 and column 0, which lies outside the plane."""
         (_, kw), (sh, sw), (ph, pw), (dh, dw), _ = self.options
         tap = self.index.astype(np.int64)  # (N, C, Ho, Wo)
         ho, wo = tap.shape[2:]
