@@ -107,6 +107,7 @@ NZ = Input((3, 4), nonzero=True)
 X3 = Input((2, 3, 4))
 TIES = Fixed([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]])
 KINKS = Fixed([[-1.0, 0.0, 0.5], [0.0, 2.0, -3.0]])
+ZERO_ROWS = Fixed([[0.0, 0.0, 0.0], [1.0, 0.0, -2.0], [0.5, -1.0, 3.0]])  # a zero vector, a zero element
 
 _CASES = [
     # element-wise arithmetic and broadcasting
@@ -354,6 +355,7 @@ _CASES = [
         ("tie_maximum", (TIES, Fixed([[3.0, 1.0, 0.0], [2.0, 2.0, 1.0]])), lambda lib, a, b: lib.maximum(a, b)),
         ("kink_abs_relu_at_0", (KINKS,), lambda lib, a: a.abs() + a.relu() + lib.sign(a)),
         ("kink_clamp_bounds", (KINKS,), lambda lib, a: a.clamp(-1.0, 0.0)),
+        ("kink_norm_zero_rows", (ZERO_ROWS,), lambda lib, a: lib.stack([a.norm(p=p, dim=1) for p in (3, 0.5, 1.5, -2, 0)])),
         ("kink_std_of_constant", (Fixed([[2.0, 2.0, 2.0], [1.0, 2.0, 4.0]]),), lambda lib, a: a.std(dim=1)),
     ]),
 ]

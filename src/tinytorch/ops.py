@@ -628,6 +628,32 @@ class Prod(Function):
         return (_expand_reduced(grad, self.dim, self.keepdim, self.a.shape) * others,)
 
 
+class VectorNorm(Function):
+    """out = (sum |a|**p) ** (1/p) over `dim`, for p other than 1, 2 and +-inf (built from other ops);
+    p = 0 counts the non-zeros. d/da = sign(a) |a|**(p-1) / out**(p-1), taken as 0 where out is 0
+    (and, for p < 1, where a is 0), and 0 for p = 0: PyTorch's conventions at the kinks."""
+
+    def forward(self, a: np.ndarray, p: float, dim=None, keepdim: bool = False) -> np.ndarray:
+        self.a, self.p, self.dim, self.keepdim = a, p, dim, keepdim
+        if p == 0:
+            return np.sum(a != 0, axis=dim, keepdims=keepdim).astype(a.dtype)
+        with np.errstate(divide="ignore"):  # p < 0 with a zero element: inf, then 0, as in PyTorch
+            self.out = np.sum(np.abs(a) ** p, axis=dim, keepdims=keepdim) ** (1 / p)
+        return self.out
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
+        if self.p == 0:
+            return (np.zeros_like(self.a),)
+        out = _expand_reduced(self.out, self.dim, self.keepdim, self.a.shape)
+        grad = _expand_reduced(grad, self.dim, self.keepdim, self.a.shape)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            local = np.sign(self.a) * np.abs(self.a) ** (self.p - 1)
+            if self.p < 1:
+                local = np.where(self.a == 0, 0.0, local)
+                return (local * grad * out ** (1 - self.p),)
+            return (np.where(out == 0, 0.0, local * grad / out ** (self.p - 1)),)
+
+
 class LogSumExp(Function):
     """out = log(sum(e**a)) over `dim`, shifted by the max;  d/da = softmax(a)."""
 

@@ -596,7 +596,7 @@ class Tensor:
 
     def norm(self, p: float | str = "fro", dim: int | Sequence[int] | None = None, keepdim: bool = False) -> "Tensor":
         """The p-norm over `dim` (all elements by default): p = 2 or "fro" (Euclidean), 1, inf, -inf,
-        0 (the number of non-zeros) or any other p. The 2-norm of zeros has gradient 0, as in PyTorch."""
+        0 (the number of non-zeros) or any other p. The norm of zeros has gradient 0, as in PyTorch."""
         if self.dtype.kind != "f":
             raise TypeError(f"norm: expected a floating point tensor, got {self.dtype}")
         dims = _check_dims(self, dim, "norm")
@@ -613,11 +613,9 @@ class Tensor:
             return size.amax(dims, keepdim)
         if p == -math.inf:
             return size.amin(dims, keepdim)
-        if p == 0:
-            return (self != 0).sum(dims, keepdim).astype(self.dtype)
         if p == 1:
             return size.sum(dims, keepdim)
-        return (size**p).sum(dims, keepdim) ** (1 / p)
+        return _apply(ops.VectorNorm, self, p=p, dim=dims, keepdim=keepdim)
 
     def trace(self) -> "Tensor":
         """The sum of the main diagonal of a 2-D tensor."""
