@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import platform
 import sys
+import time
+from typing import Any, Callable
 
 import numpy as np
 
@@ -45,3 +47,13 @@ def format_report(report: dict[str, str | int] | None = None) -> str:
     report = report or system_report()
     width = max(map(len, report))
     return "\n".join(f"{key:<{width}} : {value}" for key, value in report.items())
+
+
+def best_time(fn: Callable[[], Any], repeat: int = 5) -> float:
+    """The shortest of `repeat` wall times of fn(), in seconds: the run the machine disturbed least."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best

@@ -25,8 +25,6 @@
 # from a file).
 
 # %%
-import time
-
 import numpy as np
 
 activations = np.ones((1000, 1000), dtype=np.float32)
@@ -49,6 +47,7 @@ print(f"bytes: {activations.nbytes:,} -> {scaled.nbytes:,}")
 
 # %%
 import tinytorch as tt
+from tinytorch.system import best_time
 
 tt.manual_seed(0)
 x = tt.randn(4, 6)  # (4, 6) float32
@@ -128,18 +127,11 @@ for dtype in (tt.float64, tt.float32, tt.float16, tt.int64, tt.int8, tt.bool):
 # machine can hold it. Module 17 goes down to 1 byte per weight.
 #
 # ### Views cost nothing; copies cost the bytes
+#
+# `best_time(fn, repeat)` (from `tinytorch.system`) runs `fn` several times and keeps the shortest
+# wall time: the run the rest of the machine disturbed least. Every later lesson times with it.
 
 # %%
-def best_time(fn, repeat: int = 5) -> float:
-    """The shortest of `repeat` wall times, in seconds (the least disturbed run)."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 for n in (256, 1024, 2048):
     m = tt.randn(n, n)
     view = best_time(lambda: m.T)

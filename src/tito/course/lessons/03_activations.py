@@ -25,12 +25,12 @@
 
 # %%
 import math
-import time
 
 import numpy as np
 
 import tinytorch as tt
 from tinytorch.nn import functional as F
+from tinytorch.system import best_time
 
 tt.manual_seed(0)
 layers = [tt.randn(16, 16) / 4 for _ in range(10)]  # ten (16, 16) "layers"
@@ -142,16 +142,6 @@ print("sigmoid at -1000, 0, 1000:", F.sigmoid(tt.tensor([-1000.0, 0.0, 1000.0]))
 # gradient (look inside the node with `vars(y.grad_fn)`).
 
 # %%
-def best_time(fn, repeat: int = 5) -> float:
-    """The shortest of `repeat` wall times, in seconds."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 N = 1_000_000
 x = tt.randn(1000, N // 1000, requires_grad=True)  # (1000, 1000)
 candidates = {

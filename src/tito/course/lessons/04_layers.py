@@ -23,13 +23,9 @@
 # Module 03 ended with weights as loose tensors. A three-layer network that way:
 
 # %%
-import math
-import time
-
-import numpy as np
-
 import tinytorch as tt
 from tinytorch import nn
+from tinytorch.system import best_time
 
 tt.manual_seed(0)
 W1, b1 = tt.randn(784, 256), tt.zeros(256)
@@ -130,16 +126,6 @@ print("state_dict keys:", list(model.state_dict()))
 # ### Throughput grows with the batch, then stops growing
 
 # %%
-def best_time(fn, repeat: int = 5) -> float:
-    """The shortest of `repeat` wall times, in seconds."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 batches, throughput = [1, 8, 64, 512], []
 with tt.no_grad():
     for batch in batches:

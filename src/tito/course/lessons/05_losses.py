@@ -26,13 +26,12 @@
 # on a confident mistake:
 
 # %%
-import time
-
 import numpy as np
 
 import tinytorch as tt
 from tinytorch import nn
 from tinytorch.nn import functional as F
+from tinytorch.system import best_time
 
 logits = np.array([[0.0, 120.0]], dtype=np.float32)  # (B=1, C=2): very sure of class 1
 label = 0  # but the answer is class 0
@@ -144,16 +143,6 @@ def graph_nodes_and_bytes(out: tt.Tensor) -> tuple[int, int]:
                     saved += owner.nbytes
         stack.extend(t.grad_fn for t in node.inputs if t is not None)
     return len(seen_nodes), saved
-
-
-def best_time(fn, repeat: int = 5) -> float:
-    """The shortest of `repeat` wall times, in seconds."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 tt.manual_seed(0)

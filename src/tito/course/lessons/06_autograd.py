@@ -33,6 +33,7 @@ import numpy as np
 
 import tinytorch as tt
 from tinytorch.nn import functional as F
+from tinytorch.system import best_time
 
 tt.manual_seed(0)
 B, D, H, K = 64, 784, 256, 10  # batch, inputs, hidden units, classes
@@ -50,16 +51,6 @@ def forward(x: tt.Tensor, labels: tt.Tensor) -> tt.Tensor:
     logits = hidden @ W2 + b2  # (B, K)
     log_probs = logits.log_softmax(dim=-1)  # (B, K)
     return -log_probs[tt.arange(len(x)), labels].mean()  # () cross-entropy
-
-
-def best_time(fn, repeat: int = 10) -> float:
-    """The shortest of `repeat` wall times, in seconds."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 print("loss:", forward(x, labels).item())
@@ -81,7 +72,7 @@ def finite_difference(p: tt.Tensor, index: tuple[int, ...], h: float = 1e-2) -> 
 
 
 n_params = sum(p.numel() for p in params)
-t_forward = best_time(lambda: forward(x, labels))
+t_forward = best_time(lambda: forward(x, labels), repeat=10)
 print(f"d loss / d W2[0, 0] ~ {finite_difference(W2, (0, 0)):.5f}")
 print(f"{n_params:,} weights x 2 forwards x {1e3 * t_forward:.2f} ms = "
       f"{2 * n_params * t_forward / 60:.0f} minutes for ONE gradient")
@@ -230,7 +221,8 @@ def inference() -> None:
         forward(x, labels)
 
 
-t_forward, t_step, t_nograd = best_time(lambda: forward(x, labels)), best_time(step), best_time(inference)
+t_forward = best_time(lambda: forward(x, labels), repeat=10)
+t_step, t_nograd = best_time(step, repeat=10), best_time(inference, repeat=10)
 t_backward = t_step - t_forward
 print(f"forward (records graph) {1e3 * t_forward:6.3f} ms")
 print(f"backward                {1e3 * t_backward:6.3f} ms  ({t_backward / t_forward:.1f}x the forward)")
@@ -256,7 +248,7 @@ for C in (10, 1_000, 32_000):
         z.grad = None
         F.nll_loss(F.log_softmax(z, dim=1), y).backward()
 
-    t_fused, t_chain = best_time(fused), best_time(chain)
+    t_fused, t_chain = best_time(fused, repeat=10), best_time(chain, repeat=10)
     print(f"C = {C:6,d}: fused {1e3 * t_fused:7.2f} ms   chain {1e3 * t_chain:7.2f} ms   ({t_chain / t_fused:.1f}x)")
 
 # %% [markdown]

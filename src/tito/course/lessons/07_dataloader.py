@@ -29,7 +29,6 @@
 # %%
 import shutil
 import tempfile
-import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -40,16 +39,7 @@ from tinytorch import nn
 from tinytorch.data import DataLoader, Digits, TensorDataset, default_collate, read_cifar_binary, read_idx
 from tinytorch.data import transforms as T
 from tinytorch.nn import functional as F
-
-
-def best_time(fn, repeat: int = 5) -> float:
-    """The shortest of `repeat` wall times, in seconds (the least disturbed run)."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
+from tinytorch.system import best_time
 
 
 tt.manual_seed(0)

@@ -24,13 +24,12 @@
 # different scales (standard deviations 1 and 10). The loss is a long, narrow valley:
 
 # %%
-import time
-
 import numpy as np
 
 import tinytorch as tt
 from tinytorch import nn, optim
 from tinytorch.nn import functional as F
+from tinytorch.system import best_time
 
 tt.manual_seed(0)
 X = tt.randn(256, 2) * tt.tensor([1.0, 10.0])  # (N, 2): features of scale 1 and 10
@@ -139,16 +138,6 @@ for name, make in candidates.items():
 # ### The memory an optimizer keeps
 
 # %%
-def best_time(fn, repeat: int = 5) -> float:
-    """The shortest of `repeat` wall times, in seconds."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 def state_bytes(optimizer: optim.Optimizer) -> int:
     """Bytes of every tensor held in the optimizer's per-parameter state."""
     return sum(value.nbytes() for state in optimizer.state.values() for value in state.values()

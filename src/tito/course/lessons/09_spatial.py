@@ -27,8 +27,6 @@
 # test it on the same test digits moved one and two pixels to the right:
 
 # %%
-import time
-
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -38,16 +36,7 @@ from tinytorch.backend import naive, numpy_backend
 from tinytorch.data import DataLoader, Digits
 from tinytorch.data import transforms as T
 from tinytorch.nn import functional as F
-
-
-def best_time(fn, repeat: int = 5) -> float:
-    """The shortest of `repeat` wall times, in seconds (the least disturbed run)."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
+from tinytorch.system import best_time
 
 
 tt.manual_seed(0)

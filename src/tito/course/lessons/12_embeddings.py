@@ -27,14 +27,13 @@
 # one-hot vectors weigh?
 
 # %%
-import time
-
 import numpy as np
 
 import tinytorch as tt
 from tinytorch import nn
 from tinytorch.models import GPT, GPTConfig
 from tinytorch.nn.embedding import sinusoidal_table
+from tinytorch.system import best_time
 
 
 def one_hot(ids: np.ndarray, num_classes: int) -> np.ndarray:
@@ -159,16 +158,6 @@ print("PE[t] . PE[t + 5] for t = 0, 10, 40:", [round(float(pe[t] @ pe[t + k]), 4
 # the lookup copies N·D numbers whatever V is.
 
 # %%
-def best_time(fn, repeat: int = 5) -> float:
-    """The shortest of `repeat` wall times, in seconds."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 rng = tt.Generator(0).rng
 N, D = 1024, 64
 vocab_sizes, lookup_s, product_s = [256, 1024, 4096, 16384], [], []

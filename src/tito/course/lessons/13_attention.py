@@ -26,14 +26,13 @@
 # lower-triangular matrix of weights 1/(t+1) times the (T, D) sequence.
 
 # %%
-import time
-
 import numpy as np
 
 import tinytorch as tt
 from tinytorch import nn
 from tinytorch.nn import functional as F
 from tinytorch.nn.attention import causal_mask, merge_heads, plot_attention, split_heads
+from tinytorch.system import best_time
 
 tt.manual_seed(0)
 T, D = 5, 8
@@ -188,16 +187,6 @@ for T in (256, 1536, 8192, 131_072):
 # (B, H, T, T) float32 array kept for the backward pass.
 
 # %%
-def best_time(fn, repeat: int = 5) -> float:
-    """The shortest of `repeat` wall times, in seconds."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 B, H, Dh = 1, 4, 16
 lengths, forward_s, step_s, weight_bytes = [32, 64, 128, 256, 512], [], [], []
 for T in lengths:

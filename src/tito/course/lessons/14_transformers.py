@@ -34,6 +34,7 @@ import numpy as np
 import tinytorch as tt
 from tinytorch import nn, optim
 from tinytorch.models import GPT, GPTConfig, sample_next_token
+from tinytorch.system import best_time
 from tinytorch.text import CharTokenizer, load_small_corpus
 
 
@@ -258,16 +259,6 @@ for step in range(steps):
 # ### Time per step, forward and backward
 
 # %%
-def best_time(fn, repeat: int = 3) -> float:
-    """The shortest of `repeat` wall times, in seconds."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 tokens = batch_size * T
 fwd, bwd, upd = (float(np.median(s)) for s in (forward_s, backward_s, update_s))
 print(f"median per step: forward {1e3 * fwd:.2f} ms   backward {1e3 * bwd:.2f} ms   AdamW update {1e3 * upd:.2f} ms")
@@ -359,7 +350,7 @@ context = tt.tensor(data[None, :256])  # (1, 256)
 per_token = {}
 with tt.no_grad():
     for length in (16, 32, 64, 128, 256):
-        per_token[length] = best_time(lambda: long_model.forward_step(context[:, :length]))
+        per_token[length] = best_time(lambda: long_model.forward_step(context[:, :length]), repeat=3)
         print(f"context {length:3d}: {1e3 * per_token[length]:6.2f} ms for the next token "
               f"({per_token[length] / per_token[16]:4.1f}x the cost at 16)")
     shorter = long_model(context[:, :100])[0]  # logits (1, 100, V)
