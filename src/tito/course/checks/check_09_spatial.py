@@ -61,6 +61,7 @@ MAX_POOLS = {
     "2x2 windows, stride (2, 3), dilation 2, ceil mode (partial last windows)": (
         (2, 2, 7, 8), (2, 2), (2, 3), (0, 0), (2, 2), True),
 }
+ALL_MAX_POOLS = {**POOLS, **MAX_POOLS}
 # Average pooling in ceil mode: (x shape, kernel, stride, padding)
 CEIL_AVG_POOLS = {
     "3x3 windows, stride 2, padding 1, ceil mode": ((1, 2, 6, 7), (3, 3), (2, 2), (1, 1)),
@@ -271,10 +272,10 @@ def test_numpy_conv2d_kernels_cut_into_small_tiles(tile_bytes, monkeypatch):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("case", POOLS)
+@pytest.mark.parametrize("case", ALL_MAX_POOLS)
 def test_max_pool2d_forward_kernel(backend, case):
     kernels, names = BACKENDS[backend]
-    x_shape, *options = POOLS[case]
+    x_shape, *options = ALL_MAX_POOLS[case]
     x = RNG.integers(-2, 1, x_shape).astype(np.float64)  # values -2, -1, 0: many ties, windows below 0
     out, index = kernels.max_pool2d_forward(x, *options)
     expected_out, expected_index = _max_pool(x, *options)
@@ -285,10 +286,10 @@ def test_max_pool2d_forward_kernel(backend, case):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("case", POOLS)
+@pytest.mark.parametrize("case", ALL_MAX_POOLS)
 def test_max_pool2d_backward_kernel(backend, case):
     kernels, names = BACKENDS[backend]
-    x_shape, *options = POOLS[case]
+    x_shape, *options = ALL_MAX_POOLS[case]
     x = RNG.integers(-2, 1, x_shape).astype(np.float64)
     _, index = _max_pool(x, *options)
     grad = RNG.standard_normal(index.shape)
@@ -320,24 +321,6 @@ def test_avg_pool2d_backward_kernel(backend, case, count_include_pad):
     got = kernels.avg_pool2d_backward(grad, x_shape, *options, count_include_pad)
     assert_close(got, _avg_pool_grad(grad, x_shape, *options, count_include_pad), names["avg_pool2d_backward"],
                  f"{backend} avg_pool2d_backward, {case}, count_include_pad={count_include_pad}", **TOL)
-
-
-@pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("case", MAX_POOLS)
-def test_max_pool2d_kernels_with_dilation_and_ceil_mode(backend, case):
-    kernels, names = BACKENDS[backend]
-    x_shape, *options = MAX_POOLS[case]
-    x = RNG.integers(-2, 1, x_shape).astype(np.float64)
-    out, index = kernels.max_pool2d_forward(x, *options)
-    expected_out, expected_index = _max_pool(x, *options)
-    what = f"{backend} max_pool2d_forward of x {x_shape}, {case}"
-    assert_close(out, expected_out, names["max_pool2d_forward"], f"{what}: the maxima", **TOL)
-    assert_equal(np.asarray(index).astype(np.int64), expected_index, names["max_pool2d_forward"],
-                 f"{what}: the tap of each maximum (row-major di * kw + dj, the first one on ties)")
-    grad = RNG.standard_normal(expected_out.shape)
-    got = kernels.max_pool2d_backward(grad, expected_index, x_shape, *options)
-    assert_close(got, _max_pool_grad(grad, x, *options), names["max_pool2d_backward"],
-                 f"{backend} max_pool2d_backward, {case}: each gradient goes to its window's maximum", **TOL)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
