@@ -19,12 +19,16 @@ import json
 import math
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from golden_common import parse_args, write_or_check
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from scheduler_cases import LAMBDAS, build_scheduler  # noqa: E402
 
 rng = np.random.default_rng(1234)
 torch.set_default_dtype(torch.float64)
@@ -337,28 +341,9 @@ SCHEDULER_CONFIGS = [
 METRICS = [5.0, 4.0, 3.9, 3.95, 3.9, 3.8, 3.85, 3.9, 2.0, 2.1, 2.2, 2.3, 2.1, 2.2]
 # The functions of the epoch that LambdaLR/MultiplicativeLR cases name. tests/test_optim_goldens.py
 # defines the same ones and checks them against the values stored as `lambda__<name>`.
-LAMBDAS = {
-    "warmup_then_decay": lambda epoch: (epoch + 1) / 5 if epoch < 5 else 0.9 ** (epoch - 4),
-    "inverse_sqrt": lambda epoch: 1 / math.sqrt(epoch + 1),
-    "shrink": lambda epoch: 0.95,
-    "halve_every_7": lambda epoch: 0.5 if epoch % 7 == 0 else 1.0,
-}
-
-
 # SequentialLR starting a ChainedScheduler steps the inner schedulers "before optimizer.step()";
 # that is the behaviour being recorded, not a mistake in this script.
 warnings.filterwarnings("ignore", message=r"Detected call of `lr_scheduler.step\(\)` before")
-
-
-def build_scheduler(opt: torch.optim.Optimizer, name: str, kwargs: dict):
-    """A scheduler from its JSON description: lambdas by name, inner schedulers as [name, kwargs]."""
-    kwargs = dict(kwargs)
-    if "lr_lambda" in kwargs:
-        names = kwargs["lr_lambda"]
-        kwargs["lr_lambda"] = [LAMBDAS[n] for n in names] if isinstance(names, list) else LAMBDAS[names]
-    if "schedulers" in kwargs:
-        kwargs["schedulers"] = [build_scheduler(opt, *inner) for inner in kwargs["schedulers"]]
-    return getattr(torch.optim.lr_scheduler, name)(optimizer=opt, **kwargs)
 
 
 def schedulers() -> dict[str, np.ndarray]:
@@ -369,7 +354,7 @@ def schedulers() -> dict[str, np.ndarray]:
         a, b = torch.zeros(2, requires_grad=True), torch.zeros(2, requires_grad=True)
         opt_kwargs = {"lr": 0.1, "momentum": 0.9} if opt_name == "SGD" else {"lr": 0.1}
         opt = getattr(torch.optim, opt_name)([{"params": [a]}, {"params": [b], "lr": 0.05}], **opt_kwargs)
-        sched = build_scheduler(opt, name, kwargs)
+        sched = build_scheduler(torch.optim.lr_scheduler, opt, name, kwargs)
         lrs, momenta = [], []
         for k in range(steps + 1):
             if k:

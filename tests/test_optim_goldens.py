@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +9,7 @@ import pytest
 
 import tinytorch as tt
 from goldens_util import load_packed
+from scheduler_cases import LAMBDAS, build_scheduler
 from tinytorch import nn, optim
 from tinytorch.testing import assert_close
 
@@ -99,36 +99,17 @@ def test_gradient_clipping_matches_pytorch(case: dict) -> None:
 
 
 # The functions of the epoch that LambdaLR/MultiplicativeLR cases name (as in the golden script).
-LAMBDAS = {
-    "warmup_then_decay": lambda epoch: (epoch + 1) / 5 if epoch < 5 else 0.9 ** (epoch - 4),
-    "inverse_sqrt": lambda epoch: 1 / math.sqrt(epoch + 1),
-    "shrink": lambda epoch: 0.95,
-    "halve_every_7": lambda epoch: 0.5 if epoch % 7 == 0 else 1.0,
-}
-
-
 @pytest.mark.parametrize("name", LAMBDAS)
 def test_lambdas_are_the_ones_the_goldens_used(name: str) -> None:
     assert_close(np.array([LAMBDAS[name](epoch) for epoch in range(41)]), SCHEDULERS[1][f"lambda__{name}"],
                  rtol=0, atol=0)
 
 
-def _build(opt: optim.Optimizer, name: str, kwargs: dict) -> optim.lr_scheduler.LRScheduler:
-    """A scheduler from its JSON description: lambdas by name, inner schedulers as [name, kwargs]."""
-    kwargs = dict(kwargs)
-    if "lr_lambda" in kwargs:
-        names = kwargs["lr_lambda"]
-        kwargs["lr_lambda"] = [LAMBDAS[n] for n in names] if isinstance(names, list) else LAMBDAS[names]
-    if "schedulers" in kwargs:
-        kwargs["schedulers"] = [_build(opt, *inner) for inner in kwargs["schedulers"]]
-    return getattr(optim.lr_scheduler, name)(optimizer=opt, **kwargs)
-
-
 def _scheduler(case: dict) -> tuple[optim.Optimizer, optim.lr_scheduler.LRScheduler]:
     params = [nn.Parameter(tt.zeros(2)), nn.Parameter(tt.zeros(2))]
     opt = getattr(optim, case["optimizer"])([{"params": [params[0]]}, {"params": [params[1]], "lr": 0.05}],
                                             **case["opt_kwargs"])
-    return opt, _build(opt, case["scheduler"], case["kwargs"])
+    return opt, build_scheduler(optim.lr_scheduler, opt, case["scheduler"], case["kwargs"])
 
 
 def _advance(case: dict, opt: optim.Optimizer, sched: optim.lr_scheduler.LRScheduler, k: int) -> None:
