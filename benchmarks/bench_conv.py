@@ -1,7 +1,7 @@
 """Convolution speed: TinyTorch against PyTorch and a hand-written NumPy version, in one run.
 
     python benchmarks/run.py conv          # 1 thread and the default thread count, with ratios
-    python benchmarks/bench_conv.py 1      # one thread count only (0 = the default), JSON line only
+    python benchmarks/bench_conv.py 1      # one thread count only (0 or none: the default), JSON line only
 
 Workloads: Conv2d 64->64 3x3 padding 1 on 32x32 images, batch 32 (forward, forward + backward), and
 one training step of a small CIFAR-sized CNN (batch 64 of 3x32x32: three 3x3 conv layers 3->32->64->128,
@@ -11,27 +11,37 @@ cross-entropy, Adam).
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+from common import Case, cnn_train_step, emit, interleaved_medians, pin_threads_from_argv, torch_or_none
 
-from common import Case, emit, interleaved_medians, pin_threads
+if __name__ == "__main__":
+    pin_threads_from_argv()
+
+import numpy as np  # noqa: E402
+
+import tinytorch  # noqa: E402
 
 
-def child(threads: int) -> None:
-    """Time every workload with BLAS pinned to `threads` (0: library default)."""
-    pin_threads(threads)  # before NumPy or torch load BLAS
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-    import numpy as np
+def conv_layer(lib, x: np.ndarray, w: np.ndarray, g: np.ndarray):
+    """Forward, and forward + backward, of a Conv2d 64->64 3x3 layer with weights `w` in `lib`
+    (tinytorch or torch: the same code runs on both)."""
+    conv = lib.nn.Conv2d(64, 64, 3, padding=1)
+    with lib.no_grad():
+        conv.weight[...] = lib.from_numpy(w)
+    tx, tg = lib.tensor(x, requires_grad=True), lib.from_numpy(g)
 
-    import tinytorch
+    def forward() -> None:
+        with lib.no_grad():
+            conv(tx)
 
-    try:
-        import torch
-    except ImportError:
-        torch = None
-    if torch is not None and threads:
-        torch.set_num_threads(threads)
+    def step() -> None:
+        tx.grad = conv.weight.grad = conv.bias.grad = None
+        conv(tx).backward(tg)
 
+    return forward, step
+
+
+def cases() -> list[Case]:
+    torch = torch_or_none()
     rng = np.random.default_rng(0)
     x = rng.standard_normal((32, 64, 32, 32), dtype=np.float32)
     w = rng.standard_normal((64, 64, 3, 3), dtype=np.float32) * 0.05
@@ -40,61 +50,23 @@ def child(threads: int) -> None:
     images = rng.standard_normal((64, 3, 32, 32), dtype=np.float32)
     labels = rng.integers(0, 10, 64)
 
-    # ---------------------------------------------------------------- one Conv2d layer
-    def conv_layer(lib):
-        """Forward, and forward + backward, of the Conv2d layer with weights `w` in `lib` (tinytorch or torch)."""
-        conv = lib.nn.Conv2d(64, 64, 3, padding=1)
-        with lib.no_grad():
-            conv.weight[...] = lib.from_numpy(w)
-        tx, tg = lib.tensor(x, requires_grad=True), lib.from_numpy(g)
-
-        def forward() -> None:
-            with lib.no_grad():
-                conv(tx)
-
-        def step() -> None:
-            tx.grad = conv.weight.grad = conv.bias.grad = None
-            conv(tx).backward(tg)
-
-        return forward, step
-
     forward, step = {}, {}
-    forward["tinytorch"], step["tinytorch"] = conv_layer(tinytorch)
+    forward["tinytorch"], step["tinytorch"] = conv_layer(tinytorch, x, w, g)
     forward["numpy"] = lambda: numpy_conv(x, w, b)
     step["numpy"] = lambda: numpy_conv_backward(g, *numpy_conv(x, w, b)[1:])
-    if torch is not None:
-        forward["pytorch"], step["pytorch"] = conv_layer(torch)
-
-    # ---------------------------------------------------------------- a CNN training step
-    def train_step(lib):
-        """One Adam step of the CNN in `lib` on the batch (images, labels)."""
-        model = lib.nn.Sequential(
-            lib.nn.Conv2d(3, 32, 3, padding=1), lib.nn.ReLU(), lib.nn.MaxPool2d(2),
-            lib.nn.Conv2d(32, 64, 3, padding=1), lib.nn.ReLU(), lib.nn.MaxPool2d(2),
-            lib.nn.Conv2d(64, 128, 3, padding=1), lib.nn.ReLU(), lib.nn.MaxPool2d(2),
-            lib.nn.Flatten(), lib.nn.Linear(2048, 256), lib.nn.ReLU(), lib.nn.Linear(256, 10),
-        )
-        opt = lib.optim.Adam(model.parameters(), lr=1e-3)
-        x, y = lib.from_numpy(images), lib.from_numpy(labels)
-
-        def step() -> None:
-            opt.zero_grad()
-            lib.nn.functional.cross_entropy(model(x), y).backward()
-            opt.step()
-
-        return step
-
     reference = NumpyCNN(rng)
-    train = {"tinytorch": train_step(tinytorch), "numpy": lambda: reference.step(images, labels)}
+    train = {"tinytorch": cnn_train_step(tinytorch, tinytorch.from_numpy(images), tinytorch.from_numpy(labels)),
+             "numpy": lambda: reference.step(images, labels)}
     if torch is not None:
-        train["pytorch"] = train_step(torch)
+        forward["pytorch"], step["pytorch"] = conv_layer(torch, x, w, g)
+        train["pytorch"] = cnn_train_step(torch, torch.from_numpy(images), torch.from_numpy(labels))
 
     name = "Conv2d 64->64 3x3 pad 1, 32x32, batch 32"
-    emit([
+    return [
         Case(name + ", forward", interleaved_medians(forward), "batch"),
         Case(name + ", forward+backward", interleaved_medians(step), "batch"),
         Case("CNN train step (3 conv + 2 linear, Adam), batch 64 of 3x32x32", interleaved_medians(train), "step"),
-    ])
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -105,8 +77,6 @@ def child(threads: int) -> None:
 
 def numpy_conv(x, w, b):
     """3x3 convolution, padding 1, stride 1: (N, C, H, W) -> (N, O, H, W); also returns what backward needs."""
-    import numpy as np
-
     n, c, h, wd = x.shape
     padded = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
     windows = np.lib.stride_tricks.sliding_window_view(padded, (3, 3), axis=(2, 3))  # (N, C, H, W, 3, 3)
@@ -117,8 +87,6 @@ def numpy_conv(x, w, b):
 
 def numpy_conv_backward(g, cols, w):
     """d x (col2im: each window's gradient added back into place), d w and d b."""
-    import numpy as np
-
     n, o, h, wd = g.shape
     c = w.shape[1]
     g_rows = g.transpose(0, 2, 3, 1).reshape(-1, o)  # (N*H*W, O)
@@ -135,8 +103,6 @@ class NumpyCNN:
     """The benchmark's CNN with every forward, backward and Adam step written out in NumPy."""
 
     def __init__(self, rng) -> None:
-        import numpy as np
-
         shapes = [(32, 3, 3, 3), (32,), (64, 32, 3, 3), (64,), (128, 64, 3, 3), (128,),
                   (2048, 256), (256,), (256, 10), (10,)]
         self.params = [(rng.standard_normal(s, dtype=np.float32) * 0.05) for s in shapes]
@@ -145,8 +111,6 @@ class NumpyCNN:
         self.t = 0
 
     def step(self, x, labels) -> None:
-        import numpy as np
-
         p, saved, h = self.params, [], x
         for i in range(3):  # conv -> relu -> 2x2 max-pool
             out, cols, w = numpy_conv(h, p[2 * i], p[2 * i + 1])
@@ -183,4 +147,4 @@ class NumpyCNN:
 
 
 if __name__ == "__main__":
-    child(int(sys.argv[1]) if len(sys.argv) > 1 else 1)
+    emit(cases())

@@ -6,13 +6,10 @@ a NumPy framework can approach), in the same process.
 
 from __future__ import annotations
 
-import os
-import sys
-
-from common import Case, emit, interleaved_medians, pin_threads, torch_or_none
+from common import Case, emit, interleaved_medians, pin_threads_from_argv, torch_or_none
 
 if __name__ == "__main__":
-    pin_threads(int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1] != "0" else None)
+    pin_threads_from_argv()
 
 import numpy as np  # noqa: E402
 
@@ -92,9 +89,6 @@ def cases() -> list[Case]:
     mlp = {"tinytorch": mlp_step(tt), "numpy": numpy_mlp_step()}
     chain = {"tinytorch": chain_step(tt)}
     if torch is not None:
-        threads = os.environ.get("OMP_NUM_THREADS")
-        if threads:
-            torch.set_num_threads(int(threads))
         mlp["pytorch"], chain["pytorch"] = mlp_step(torch), chain_step(torch)
     per_op = {name: seconds / CHAIN for name, seconds in interleaved_medians(chain, rounds=20).items()}
 

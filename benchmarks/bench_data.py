@@ -7,17 +7,14 @@ the benchmark CNN on that batch. The pixels are random: loading cost does not de
 
 from __future__ import annotations
 
-import sys
-
-from common import Case, emit, interleaved_medians, pin_threads
+from common import Case, cnn_train_step, emit, interleaved_medians, pin_threads_from_argv
 
 if __name__ == "__main__":
-    pin_threads(int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1] != "0" else None)
+    pin_threads_from_argv()
 
 import numpy as np  # noqa: E402
 
 import tinytorch as tt  # noqa: E402
-from tinytorch import nn, optim  # noqa: E402
 from tinytorch.data import DataLoader, TensorDataset  # noqa: E402
 from tinytorch.data import transforms as T  # noqa: E402
 
@@ -34,15 +31,6 @@ def loader() -> DataLoader:
     return DataLoader(dataset, batch_size=BATCH, shuffle=True, drop_last=True, generator=tt.Generator(0))
 
 
-def cnn() -> nn.Module:
-    return nn.Sequential(
-        nn.Conv2d(3, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(64, 128, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(2048, 256), nn.ReLU(), nn.Linear(256, 10),
-    )
-
-
 def cases() -> list[Case]:
     batches = iter(())
     data = loader()
@@ -55,15 +43,7 @@ def cases() -> list[Case]:
             batches = iter(data)
             return next(batches)
 
-    images, labels = next_batch()
-    model = cnn()
-    opt = optim.Adam(model.parameters(), lr=1e-3)
-
-    def train_step() -> None:
-        opt.zero_grad()
-        nn.functional.cross_entropy(model(images), labels).backward()
-        opt.step()
-
+    train_step = cnn_train_step(tt, *next_batch())
     timings = interleaved_medians({"load": next_batch, "step": train_step}, rounds=10)
     load, step = timings["load"], timings["step"]
     share = load / (load + step)

@@ -11,13 +11,10 @@ frameworks run the same architecture in the same process; PyTorch uses its fused
 
 from __future__ import annotations
 
-import os
-import sys
-
-from common import Case, emit, interleaved_medians, pin_threads, torch_or_none
+from common import Case, emit, interleaved_medians, pin_threads_from_argv, torch_or_none
 
 if __name__ == "__main__":
-    pin_threads(int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1] != "0" else None)
+    pin_threads_from_argv()
 
 import numpy as np  # noqa: E402
 
@@ -106,7 +103,6 @@ def cases() -> list[Case]:
     steps = {"tinytorch": tinytorch_step()}
     torch = torch_or_none()
     if torch is not None:
-        torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", torch.get_num_threads())))
         steps["pytorch"] = torch_step(torch)
     case.seconds = interleaved_medians(steps, warmup=3, rounds=10, min_seconds=3.0)
     return [case]

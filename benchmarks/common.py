@@ -18,8 +18,10 @@ from typing import Callable
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def pin_threads(threads: int | None) -> None:
-    """Set the BLAS thread count; must run before NumPy or torch is imported."""
+def pin_threads_from_argv() -> None:
+    """Set the BLAS thread count to argv[1] (0 or absent: the library default); must run before
+    NumPy or torch is imported."""
+    threads = int(sys.argv[1]) if len(sys.argv) > 1 else 0
     if threads:
         for name in THREAD_VARIABLES:
             os.environ[name] = str(threads)
@@ -86,12 +88,35 @@ class Case:
 
 
 def torch_or_none():
+    """PyTorch, on the thread count pinned for this run, or None where it is not installed."""
     try:
         import torch
-
-        return torch
     except ImportError:
         return None
+    if os.environ.get("OMP_NUM_THREADS"):
+        torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
+    return torch
+
+
+def cnn_train_step(lib, images, labels) -> Callable[[], None]:
+    """One Adam step of the benchmark CNN in `lib` (tinytorch or torch: the same code runs on both)
+    on a batch of 3x32x32 images: three 3x3 conv layers 3->32->64->128, each with ReLU and 2x2
+    max-pooling, then Linear 2048->256, ReLU, Linear 256->10, cross-entropy."""
+    nn = lib.nn
+    model = nn.Sequential(
+        nn.Conv2d(3, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # (N, 32, 16, 16)
+        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # (N, 64, 8, 8)
+        nn.Conv2d(64, 128, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # (N, 128, 4, 4)
+        nn.Flatten(), nn.Linear(2048, 256), nn.ReLU(), nn.Linear(256, 10),
+    )
+    opt = lib.optim.Adam(model.parameters(), lr=1e-3)
+
+    def step() -> None:
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(images), labels).backward()
+        opt.step()
+
+    return step
 
 
 def emit(cases: list[Case]) -> None:
