@@ -748,10 +748,8 @@ class Tensor:
         shape = _shape_arg(shape)
         shape = tuple(old if new == -1 else new for new, old in
                       zip(shape, (None,) * (len(shape) - self.ndim) + self.shape))
-        try:
-            np.broadcast_shapes(self.shape, shape)
-        except ValueError:
-            raise ValueError(f"expand: shape {self.shape} cannot be expanded to {shape}") from None
+        if not _broadcasts_to(self.shape, shape):
+            raise ValueError(f"expand: shape {self.shape} cannot be expanded to {shape}")
         return _apply(ops.Expand, self, shape=shape)
 
     def expand_as(self, other: "Tensor") -> "Tensor":
