@@ -559,7 +559,8 @@ class Tensor:
             return minimum(self, dim)
         if dim is None:
             return self.amin(keepdim=keepdim)
-        return MinMax(-(-self).max(dim, keepdim).values, self.argmin(dim, keepdim))
+        values = -_apply(ops.Max, -self, dim=_check_dims(self, dim, "min"), keepdim=keepdim, first_only=True)
+        return MinMax(values, self.argmin(dim, keepdim))
 
     def amax(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> "Tensor":
         """The largest value over `dim` (all dims by default); tied maxima share the gradient evenly."""
