@@ -34,12 +34,17 @@ __all__ = [
 ]
 
 
+def _check_optimizer(name: str, optimizer: Any) -> None:
+    """Refuse anything but an Optimizer before its param_groups are read."""
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"{name}: {type(optimizer).__name__} is not an Optimizer")
+
+
 class LRScheduler:
     """Base class: subclasses write `get_lr()`, the lrs for epoch `self.last_epoch`."""
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(self).__name__}: {type(optimizer).__name__} is not an Optimizer")
+        _check_optimizer(type(self).__name__, optimizer)
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
@@ -112,8 +117,7 @@ class _LambdaScheduler(LRScheduler):
     def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
                  last_epoch: int = -1) -> None:
         name = type(self).__name__
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{name}: {type(optimizer).__name__} is not an Optimizer")
+        _check_optimizer(name, optimizer)
         n_groups = len(optimizer.param_groups)
         if isinstance(lr_lambda, (list, tuple)):
             if len(lr_lambda) != n_groups:
@@ -473,8 +477,7 @@ class OneCycleLR(LRScheduler):
                  base_momentum: float | list[float] = 0.85, max_momentum: float | list[float] = 0.95,
                  div_factor: float = 25.0, final_div_factor: float = 1e4, three_phase: bool = False,
                  last_epoch: int = -1) -> None:
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"OneCycleLR: {type(optimizer).__name__} is not an Optimizer")
+        _check_optimizer("OneCycleLR", optimizer)
         if total_steps is not None:
             if not isinstance(total_steps, int) or total_steps <= 0:
                 raise ValueError(f"OneCycleLR: expected a positive integer total_steps, got {total_steps}")
@@ -580,8 +583,7 @@ class ReduceLROnPlateau(LRScheduler):
                  min_lr: float | list[float] = 0, eps: float = 1e-8) -> None:
         if factor >= 1.0:
             raise ValueError(f"ReduceLROnPlateau: factor must be < 1.0, got {factor}")
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"ReduceLROnPlateau: {type(optimizer).__name__} is not an Optimizer")
+        _check_optimizer("ReduceLROnPlateau", optimizer)
         if mode not in ("min", "max"):
             raise ValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max', got {mode!r}")
         if threshold_mode not in ("rel", "abs"):
