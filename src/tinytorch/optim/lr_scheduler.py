@@ -446,9 +446,7 @@ class ChainedScheduler(_SchedulerList):
     """
 
     def __init__(self, schedulers: Sequence[LRScheduler], optimizer: Optimizer | None = None) -> None:
-        if len(schedulers) < 1:
-            raise ValueError("ChainedScheduler: expects at least one scheduler, got none")
-        if optimizer is None:
+        if optimizer is None and len(schedulers) > 0:
             optimizer = getattr(schedulers[0], "optimizer", None)
         self._check_schedulers(optimizer, schedulers)
         self._schedulers = list(schedulers)
