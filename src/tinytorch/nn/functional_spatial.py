@@ -162,46 +162,43 @@ class MaxPool2dFunction(Function):
         self.kernels, self.x_shape = backend.get(), x.shape
         self.options = (kernel_size, stride, padding, dilation, ceil_mode)
         out, index = self.kernels.max_pool2d_forward(x, *self.options)  # index: the tap that won
-        self.index = self._off_the_padding(index)
+        # a padding tap can only win in a window that reaches past the input
+        self.index = index if padding == (0, 0) and not ceil_mode else self._off_the_padding(index)
         return out
 
+    def _taps_to_positions(self, tap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The (row, column) that tap di * kw + dj of window (i, j) reads: row i * stride - pad +
+        di * dilation, and the same for columns (int64, negative or past the edge on padding)."""
+        (_, kw), (sh, sw), (ph, pw), (dh, dw), _ = self.options
+        tap = tap.astype(np.int64)  # (N, C, Ho, Wo)
+        ho, wo = tap.shape[2:]
+        rows = (np.arange(ho) * sh - ph)[:, None] + (tap // kw) * dh
+        cols = np.arange(wo) * sw - pw + (tap % kw) * dw
+        return rows, cols
+
     def _off_the_padding(self, tap: np.ndarray) -> np.ndarray:
-        """A padding tap wins only when the whole window is -inf. PyTorch then takes the window's
-        first tap at or after row 0 and column 0 (which gets the gradient), so we do too."""
-        (kh, kw), (sh, sw), (ph, pw), (dh, dw), _ = self.options
+        """A padding tap wins only when the whole window is -inf (or misses the input, which
+        dilation can do). PyTorch then takes the window's first tap at or after row 0 and column 0
+        (which gets the gradient), so we do too."""
+        (_, kw), (sh, sw), (ph, pw), (dh, dw), _ = self.options
         h, w = self.x_shape[2:]
         ho, wo = tap.shape[2:]
         row_start, col_start = np.arange(ho) * sh - ph, np.arange(wo) * sw - pw
         first_di = np.where(row_start < 0, -(row_start // dh), 0)  # (Ho,): ceil(-start / dilation) rows in
         first_dj = np.where(col_start < 0, -(col_start // dw), 0)  # (Wo,)
-        has_input = (((first_di < kh) & (row_start + first_di * dh < h))[:, None]
-                     & ((first_dj < kw) & (col_start + first_dj * dw < w)))  # (Ho, Wo): some tap reads the input
-        rows = row_start[:, None] + (tap // kw) * dh
-        cols = col_start + (tap % kw) * dw
+        rows, cols = self._taps_to_positions(tap)
         on_padding = (rows < 0) | (rows >= h) | (cols < 0) | (cols >= w)
-        first = first_di[:, None] * kw + first_dj  # (Ho, Wo)
-        return np.where(on_padding & has_input, first, tap).astype(tap.dtype)
+        return np.where(on_padding, first_di[:, None] * kw + first_dj, tap).astype(tap.dtype)
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray]:
         return (self.kernels.max_pool2d_backward(grad, self.index, self.x_shape, *self.options),)
 
     def flat_indices(self) -> np.ndarray:
         """Where each maximum is, as PyTorch's return_indices gives it: row * W + column in its
-        (H, W) plane (int64). The kernels report tap di * kw + dj of window (i, j), which reads
-        row i * stride - pad + di * dilation (and the same for columns). A window whose taps all
-        miss the input (dilation can do that) gets PyTorch's index all the same: its first tap at or
-        after row 0 and column 0, which lies outside the plane."""
-        (_, kw), (sh, sw), (ph, pw), (dh, dw), _ = self.options
-        tap = self.index.astype(np.int64)  # (N, C, Ho, Wo)
-        ho, wo = tap.shape[2:]
-        h, w = self.x_shape[2:]
-        row_start, col_start = np.arange(ho) * sh - ph, np.arange(wo) * sw - pw
-        rows = row_start[:, None] + (tap // kw) * dh
-        cols = col_start + (tap % kw) * dw
-        first_row = np.where(row_start < 0, row_start % dh, row_start)[:, None]  # (Ho, 1): first tap >= 0
-        first_col = np.where(col_start < 0, col_start % dw, col_start)  # (Wo,)
-        on_padding = (rows < 0) | (rows >= h) | (cols < 0) | (cols >= w)
-        return np.where(on_padding, first_row * w + first_col, rows * w + cols)
+        (H, W) plane (int64). A window whose taps all miss the input has PyTorch's index all the
+        same (see `_off_the_padding`): its first tap at or after row 0 and column 0, outside the plane."""
+        rows, cols = self._taps_to_positions(self.index)
+        return rows * self.x_shape[3] + cols
 
 
 class AvgPool2dFunction(Function):
