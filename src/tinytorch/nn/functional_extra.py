@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from tinytorch.tensor import Tensor, arange, int64, maximum, where
+from tinytorch.tensor import Tensor, _as_tensor, arange, int64, maximum, where
 
 # ---------------------------------------------------------------------------------------------
 # Activations
@@ -140,8 +140,7 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
 
 def _target_like(input: Tensor, target: Tensor | object, op: str) -> Tensor:
     """The target as a tensor of input's dtype and shape (a broadcast target is almost always a bug)."""
-    if not isinstance(target, Tensor):
-        target = Tensor._from_array(np.asarray(target, dtype=input.dtype))
+    target = _as_tensor(target, input.dtype)
     if target.shape != input.shape:
         raise ValueError(f"{op}: target shape {target.shape} differs from input shape {input.shape}; "
                          "broadcasting them would silently compare every input with every target")
@@ -219,7 +218,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
     if input1.shape != input2.shape or input1.ndim not in (1, 2):
         raise ValueError(f"cosine_embedding_loss: input1 {input1.shape} and input2 {input2.shape} must have "
                          "the same shape, (N, D) or (D,)")
-    target = target if isinstance(target, Tensor) else Tensor._from_array(np.asarray(target))
+    target = _as_tensor(target)
     if target.shape != input1.shape[:-1]:
         raise ValueError(f"cosine_embedding_loss: target of shape {target.shape} must have shape "
                          f"{input1.shape[:-1]} for inputs of shape {input1.shape}")
