@@ -33,6 +33,14 @@ def _inplace_note(inplace: bool, first: bool = False) -> str:
     return "inplace=True" if first else ", inplace=True"
 
 
+class _InplaceOnly(Module):
+    """An activation whose one option is PyTorch's `inplace` (accepted; a new tensor is returned)."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+
 class ELU(Module):
     """x for x > 0, alpha * (e**x - 1) otherwise."""
 
@@ -61,12 +69,8 @@ class Softplus(Module):
         return f"beta={self.beta}, threshold={self.threshold}"
 
 
-class Mish(Module):
+class Mish(_InplaceOnly):
     """x * tanh(softplus(x))."""
-
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
         return F.mish(input)
@@ -101,23 +105,15 @@ class ReLU6(Hardtanh):
         return _inplace_note(self.inplace, first=True)
 
 
-class Hardsigmoid(Module):
+class Hardsigmoid(_InplaceOnly):
     """relu6(x + 3) / 6."""
-
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
         return F.hardsigmoid(input)
 
 
-class Hardswish(Module):
+class Hardswish(_InplaceOnly):
     """x * relu6(x + 3) / 6."""
-
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
         return F.hardswish(input)
