@@ -88,27 +88,17 @@ class MaxPool1d(MaxPool2d):
                           self.return_indices, op=repr(self))
 
 
-class AvgPool1d(Module):
+class AvgPool1d(AvgPool2d):
     """AvgPool2d along the last axis of (N, C, L) or (C, L)."""
 
     def __init__(self, kernel_size: int | tuple[int], stride: int | tuple[int] | None = None,
                  padding: int | tuple[int] = 0, ceil_mode: bool = False, count_include_pad: bool = True) -> None:
-        super().__init__()
-        self.kernel_size = _single(kernel_size)  # one-element tuples, as PyTorch stores them
-        self.stride = self.kernel_size if stride is None else _single(stride)
-        self.padding = _single(padding)
-        self.ceil_mode = ceil_mode
-        self.count_include_pad = count_include_pad
+        # one-element tuples, as PyTorch stores them
+        super().__init__(_single(kernel_size), _single(stride), _single(padding), ceil_mode, count_include_pad)
 
     def forward(self, input: Tensor) -> Tensor:
         return avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad,
                           op=repr(self))
-
-    def extra_repr(self) -> str:
-        text = f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
-        if self.ceil_mode:
-            text += ", ceil_mode=True"
-        return text if self.count_include_pad else text + ", count_include_pad=False"
 
 
 class AdaptiveAvgPool2d(Module):
