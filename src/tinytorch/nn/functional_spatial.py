@@ -162,8 +162,10 @@ class MaxPool2dFunction(Function):
         self.kernels, self.x_shape = backend.get(), x.shape
         self.options = (kernel_size, stride, padding, dilation, ceil_mode)
         out, index = self.kernels.max_pool2d_forward(x, *self.options)  # index: the tap that won
-        # a padding tap can only win in a window that reaches past the input
-        self.index = index if padding == (0, 0) and not ceil_mode else self._off_the_padding(index)
+        # a padding tap can only win in a window that reaches past the input and whose maximum is -inf
+        if (padding != (0, 0) or ceil_mode) and np.isneginf(out).any():
+            index = self._off_the_padding(index)
+        self.index = index
         return out
 
     def _taps_to_positions(self, tap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
